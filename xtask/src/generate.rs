@@ -1,0 +1,394 @@
+//! `cargo xtask generate`: from `spec/*.yaml` to the generated module of every crate.
+//!
+//! - `crates/ingrid-types/src/generated.rs` from `spec/common.yaml`: the schemas all domains
+//!   share, so that `Direction` is one Rust type everywhere;
+//! - `crates/ingrid-<domain>/src/generated.rs` from `spec/<domain>.yaml`: the progenitor
+//!   client, its types, and the hook that hands every request to `ingrid_types::hooks`;
+//! - `crates/ingrid-cli/src/generated_operations.rs`: the table of operations the CLI offers.
+//!
+//! Output is formatted with prettyplease (no nightly rustfmt) and is byte-identical from run to
+//! run, which is what makes `--check` meaningful.
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use ingrid_openapi::{COMMON_FILE, Document, SpecSet};
+use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+use quote::quote;
+use serde_json::Value;
+
+use crate::open_enum::OpenEnum;
+use crate::{cli_table, transform};
+
+/// A file the generator writes, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub path: PathBuf,
+    pub contents: String,
+    /// The spec file it comes from, for messages.
+    pub spec: String,
+}
+
+/// Why a spec could not be turned into code; names the spec file and, when known, the
+/// operation.
+#[derive(Debug)]
+pub struct GenerateError {
+    pub file: String,
+    pub operation: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "spec/{}", self.file)?;
+        if let Some(operation) = &self.operation {
+            write!(f, ": operation {operation}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+impl From<ingrid_openapi::SpecError> for GenerateError {
+    fn from(error: ingrid_openapi::SpecError) -> Self {
+        let location = if error.pointer.is_empty() {
+            String::new()
+        } else {
+            error.pointer
+        };
+        Self {
+            file: error.file,
+            operation: None,
+            message: if location.is_empty() {
+                error.message
+            } else {
+                format!("at {location}: {}", error.message)
+            },
+        }
+    }
+}
+
+/// The crate a domain spec generates: `allocations.yaml` gives `crates/ingrid-allocations`.
+pub fn domain_crate_dir(domain: &str) -> PathBuf {
+    PathBuf::from("crates").join(format!("ingrid-{domain}"))
+}
+
+/// Generates every output, or only the domain named `only` (plus the shared ones).
+pub fn generate(set: &SpecSet, only: Option<&str>) -> Result<Vec<Output>, GenerateError> {
+    let mut outputs = vec![shared_types(set)?];
+
+    let domains: Vec<&Document> = set.domains().collect();
+    if let Some(only) = only
+        && !domains.iter().any(|document| document.domain() == only)
+    {
+        let known: Vec<&str> = domains.iter().map(|document| document.domain()).collect();
+        return Err(GenerateError {
+            file: format!("{only}.yaml"),
+            operation: None,
+            message: format!("no such domain; the specs define {}", known.join(", ")),
+        });
+    }
+
+    for document in &domains {
+        if only.is_none_or(|only| only == document.domain()) {
+            outputs.push(domain_client(set, document)?);
+        }
+    }
+    outputs.push(cli_table::generate(set)?);
+    Ok(outputs)
+}
+
+/// `crates/ingrid-types/src/generated.rs`, from every schema of common.yaml.
+fn shared_types(set: &SpecSet) -> Result<Output, GenerateError> {
+    let mut spec = set.bundle(COMMON_FILE)?.value;
+    transform::for_generation(&mut spec);
+
+    let enums = OpenEnum::all_in(&spec);
+    let mut settings = base_settings();
+    settings.with_replacement("GasDay", "crate::GasDay", gas_day_impls());
+    for open_enum in &enums {
+        settings.with_replacement(
+            &open_enum.name,
+            format!("crate::{}", open_enum.name),
+            enum_impls(),
+        );
+    }
+
+    let tokens = run_progenitor(COMMON_FILE, &spec, &settings)?;
+    let file = parse(COMMON_FILE, tokens)?;
+    let mut items = types_module_items(COMMON_FILE, file)?;
+    for open_enum in &enums {
+        items.push(parse_item(
+            COMMON_FILE,
+            open_enum.to_tokens(&quote!(crate::open_enum)),
+        )?);
+    }
+
+    let file = syn::File {
+        shebang: None,
+        frontmatter: None,
+        attrs: Vec::new(),
+        items,
+    };
+    Ok(Output {
+        path: PathBuf::from("crates/ingrid-types/src/generated.rs"),
+        contents: render(COMMON_FILE, &file),
+        spec: COMMON_FILE.to_owned(),
+    })
+}
+
+/// `crates/ingrid-<domain>/src/generated.rs`.
+fn domain_client(set: &SpecSet, document: &Document) -> Result<Output, GenerateError> {
+    let file_name = document.file.as_str();
+    let bundle = set.bundle(file_name)?;
+    let shared = bundle.schemas_from(COMMON_FILE);
+    let mut spec = bundle.value;
+    transform::for_generation(&mut spec);
+
+    let mut settings = base_settings();
+    for name in &shared {
+        let impls = shared_impls(set, name);
+        settings.with_replacement(name, format!("::ingrid_types::{name}"), impls.into_iter());
+    }
+    let local_enums: Vec<OpenEnum> = OpenEnum::all_in(&spec)
+        .into_iter()
+        .filter(|open_enum| !shared.contains(&open_enum.name))
+        .collect();
+    for open_enum in &local_enums {
+        let path = format!("crate::types::{}", open_enum.name);
+        settings.with_replacement(&open_enum.name, path, enum_impls());
+    }
+
+    let tokens = run_progenitor(file_name, &spec, &settings)?;
+    let mut file = parse(file_name, tokens)?;
+
+    let types = types_module(file_name, &mut file)?;
+    for open_enum in &local_enums {
+        let item = parse_item(
+            file_name,
+            open_enum.to_tokens(&quote!(::ingrid_types::open_enum)),
+        )?;
+        types.push(item);
+    }
+    file.items.push(parse_item(file_name, hooks_impl())?);
+
+    Ok(Output {
+        path: domain_crate_dir(document.domain()).join("src/generated.rs"),
+        contents: render(file_name, &file),
+        spec: file_name.to_owned(),
+    })
+}
+
+/// Settings shared by every crate; the reasons are in `shared/notes/PROGENITOR.md`.
+fn base_settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        // The impl is emitted below; a crate without it must not compile.
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(::ingrid_types::hooks::ClientContext))
+        .with_derive("PartialEq")
+        .with_map_type("::std::collections::BTreeMap")
+        // chrono's default for `date-time` is `DateTime<Utc>`, which forgets the offset that
+        // tells a gas day's local hours apart (02:00+02:00 and 02:00+01:00 on 25-hour days).
+        .with_conversion(
+            date_time_schema(),
+            "::chrono::DateTime<::chrono::FixedOffset>",
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    settings
+}
+
+fn date_time_schema() -> schemars::schema::SchemaObject {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        format: Some("date-time".to_owned()),
+        ..Default::default()
+    }
+}
+
+fn enum_impls() -> impl Iterator<Item = TypeImpl> {
+    [TypeImpl::Display, TypeImpl::FromStr].into_iter()
+}
+
+fn gas_day_impls() -> impl Iterator<Item = TypeImpl> {
+    [TypeImpl::Display, TypeImpl::FromStr].into_iter()
+}
+
+/// What a shared schema's Rust type implements, so progenitor can use it in parameters.
+fn shared_impls(set: &SpecSet, name: &str) -> Vec<TypeImpl> {
+    let schema = set
+        .get(COMMON_FILE)
+        .and_then(|common| common.value.pointer(&format!("/components/schemas/{name}")));
+    match schema
+        .and_then(|schema| schema.get("type"))
+        .and_then(Value::as_str)
+    {
+        Some("string") => vec![TypeImpl::Display, TypeImpl::FromStr],
+        _ => Vec::new(),
+    }
+}
+
+/// Runs progenitor on one spec; a panic inside it becomes an error that names the operation.
+fn run_progenitor(
+    file: &str,
+    spec: &Value,
+    settings: &GenerationSettings,
+) -> Result<TokenStream, GenerateError> {
+    let openapi: openapiv3::OpenAPI =
+        serde_json::from_value(spec.clone()).map_err(|error| GenerateError {
+            file: file.to_owned(),
+            operation: None,
+            message: format!("not an OpenAPI 3.0 document progenitor can read: {error}"),
+        })?;
+
+    match generate_quietly(&openapi, settings) {
+        Ok(tokens) => Ok(tokens),
+        Err(message) => Err(GenerateError {
+            file: file.to_owned(),
+            operation: failing_operation(&openapi, settings),
+            message,
+        }),
+    }
+}
+
+/// Generates with panics caught and the default panic message silenced.
+fn generate_quietly(
+    openapi: &openapiv3::OpenAPI,
+    settings: &GenerationSettings,
+) -> Result<TokenStream, String> {
+    let previous_hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(settings).generate_tokens(openapi)
+    }));
+    panic::set_hook(previous_hook);
+
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(error)) => Err(format!("progenitor refused the spec: {error}")),
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            Err(format!("progenitor panicked: {reason}"))
+        }
+    }
+}
+
+/// Finds the first operation that fails on its own, to say where a failure comes from.
+fn failing_operation(
+    openapi: &openapiv3::OpenAPI,
+    settings: &GenerationSettings,
+) -> Option<String> {
+    for (path, item) in &openapi.paths.paths {
+        let mut single = openapi.clone();
+        single.paths.paths.clear();
+        single.paths.paths.insert(path.clone(), item.clone());
+        if generate_quietly(&single, settings).is_err() {
+            let operation_id = item
+                .as_item()
+                .and_then(|item| item.iter().next())
+                .and_then(|(_, operation)| operation.operation_id.clone());
+            return Some(operation_id.unwrap_or_else(|| path.clone()));
+        }
+    }
+    None
+}
+
+/// The `ClientHooks` impl that sends every request through the shared hooks.
+fn hooks_impl() -> TokenStream {
+    quote! {
+        /// Hands every request to the context's hooks: they add the credentials and carry
+        /// it to the server. Written once, in `ingrid_types::hooks`, for every domain crate.
+        impl ClientHooks<::ingrid_types::hooks::ClientContext> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &OperationInfo,
+            ) -> std::result::Result<(), Error<E>> {
+                self.inner.prepare(request, info.operation_id).await.map_err(Error::Custom)
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner.execute(&self.client, request, info.operation_id).await
+            }
+        }
+    }
+}
+
+fn parse(file: &str, tokens: TokenStream) -> Result<syn::File, GenerateError> {
+    syn::parse2(tokens).map_err(|error| GenerateError {
+        file: file.to_owned(),
+        operation: None,
+        message: format!("generated code does not parse: {error}"),
+    })
+}
+
+fn parse_item(file: &str, tokens: TokenStream) -> Result<syn::Item, GenerateError> {
+    syn::parse2(tokens).map_err(|error| GenerateError {
+        file: file.to_owned(),
+        operation: None,
+        message: format!("generated item does not parse: {error}"),
+    })
+}
+
+/// The items of the generated `pub mod types { ... }`.
+fn types_module<'a>(
+    file: &str,
+    parsed: &'a mut syn::File,
+) -> Result<&'a mut Vec<syn::Item>, GenerateError> {
+    parsed
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| GenerateError {
+            file: file.to_owned(),
+            operation: None,
+            message: "progenitor's output has no `types` module".to_owned(),
+        })
+}
+
+fn types_module_items(file: &str, mut parsed: syn::File) -> Result<Vec<syn::Item>, GenerateError> {
+    Ok(std::mem::take(types_module(file, &mut parsed)?))
+}
+
+fn render(spec_file: &str, file: &syn::File) -> String {
+    let header = format!(
+        "// @generated by `cargo xtask generate` from spec/{spec_file}. Do not edit by hand:\n\
+         // change the spec and run `cargo xtask generate`.\n\n"
+    );
+    header + &prettyplease::unparse(file)
+}
+
+/// Writes every output whose contents changed; returns the paths written.
+pub fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for output in outputs {
+        let path = root.join(&output.path);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(output.contents.as_str()) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &output.contents)?;
+        written.push(output.path.clone());
+    }
+    Ok(written)
+}
