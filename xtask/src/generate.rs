@@ -116,6 +116,9 @@ fn shared_types(set: &SpecSet) -> Result<Output, GenerateError> {
             enum_impls(),
         );
     }
+    for name in plain_strings(&spec) {
+        settings.with_replacement(&name, "::std::string::String", string_impls());
+    }
 
     let tokens = run_progenitor(COMMON_FILE, &spec, &settings)?;
     let file = parse(COMMON_FILE, tokens)?;
@@ -149,9 +152,16 @@ fn domain_client(set: &SpecSet, document: &Document) -> Result<Output, GenerateE
     transform::for_generation(&mut spec);
 
     let mut settings = base_settings();
+    let strings = plain_strings(&spec);
     for name in &shared {
+        if strings.contains(name) {
+            continue;
+        }
         let impls = shared_impls(set, name);
         settings.with_replacement(name, format!("::ingrid_types::{name}"), impls.into_iter());
+    }
+    for name in &strings {
+        settings.with_replacement(name, "::std::string::String", string_impls());
     }
     let local_enums: Vec<OpenEnum> = OpenEnum::all_in(&spec)
         .into_iter()
@@ -209,6 +219,32 @@ fn date_time_schema() -> schemars::schema::SchemaObject {
         format: Some("date-time".to_owned()),
         ..Default::default()
     }
+}
+
+/// Named schemas that are only `type: string` (a contract code, a point code). typify would
+/// make each a newtype without `From<&str>`; a plain `String` lets a caller write
+/// `.contract_code("GFXY1201")`.
+fn plain_strings(spec: &Value) -> Vec<String> {
+    let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    schemas
+        .iter()
+        .filter(|(_, schema)| {
+            schema.get("type").and_then(Value::as_str) == Some("string")
+                && ["enum", "format", "pattern"]
+                    .iter()
+                    .all(|key| schema.get(key).is_none())
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+fn string_impls() -> impl Iterator<Item = TypeImpl> {
+    [TypeImpl::Display, TypeImpl::FromStr].into_iter()
 }
 
 fn enum_impls() -> impl Iterator<Item = TypeImpl> {

@@ -1,0 +1,89 @@
+//! What the tests share: a client pointed at a mock server, and the spec examples.
+
+use std::path::Path;
+
+use httpmock::prelude::*;
+use ingrid::{Config, Environment, Ingrid};
+use serde_json::Value;
+
+pub const CLIENT_ID: &str = "shipper-app";
+/// A secret with the characters that URL-encoding would change, so that a test sees it.
+pub const CLIENT_SECRET: &str = "p+ss/w=rd%2F:x~";
+pub const CONTRACT: &str = "GFXY1201";
+pub const TOKEN: &str = "eyJ0b2tlbi1vbmUifQ";
+
+/// The configuration of a client whose token URL and API are both on `server`.
+pub fn config(server: &MockServer) -> Config {
+    let environment =
+        Environment::custom(&server.url("/oauth2/token"), &server.base_url()).unwrap();
+    Config::new(environment, CLIENT_ID, CLIENT_SECRET).with_contract_code(CONTRACT)
+}
+
+pub fn client(server: &MockServer) -> Ingrid {
+    Ingrid::new(config(server)).unwrap()
+}
+
+/// A token endpoint that hands out `token`, valid `expires_in` seconds.
+pub async fn token_endpoint<'a>(
+    server: &'a MockServer,
+    token: &str,
+    expires_in: u64,
+) -> httpmock::Mock<'a> {
+    let body = serde_json::json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+    });
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(body);
+        })
+        .await
+}
+
+/// An API path that answers `body` to any GET.
+pub async fn resource<'a>(server: &'a MockServer, path: &str, body: Value) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(path.to_owned());
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(body);
+        })
+        .await
+}
+
+/// The `example` of an operation's 200 response, as written in `spec/`.
+pub fn spec_example(spec_file: &str, path: &str) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let set = ingrid_openapi::SpecSet::load_dir(&dir).unwrap();
+    let document = set.get(spec_file).unwrap();
+    let pointer = format!(
+        "/paths/{}/get/responses/200/content/application~1json/example",
+        ingrid_openapi::escape_pointer(path)
+    );
+    document
+        .value
+        .pointer(&pointer)
+        .cloned()
+        .unwrap_or_else(|| panic!("{spec_file} has no example at {pointer}"))
+}
+
+/// A JSON value with nulls dropped and every number as a float, so that a spec example and
+/// the same data written back by the typed client compare equal.
+pub fn normalized(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, value)| !value.is_null())
+                .map(|(key, value)| (key.clone(), normalized(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(normalized).collect()),
+        Value::Number(number) => serde_json::json!(number.as_f64().unwrap()),
+        other => other.clone(),
+    }
+}
