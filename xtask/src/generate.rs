@@ -412,6 +412,45 @@ fn render(spec_file: &str, file: &syn::File) -> String {
     header + &prettyplease::unparse(file)
 }
 
+/// The outputs whose committed file differs from what the specs generate, each with a unified
+/// diff (committed to generated), shortened to its first lines for a whole new file.
+pub fn stale<'a>(root: &Path, outputs: &'a [Output]) -> Vec<(&'a Output, String)> {
+    const MAX_LINES: usize = 200;
+
+    outputs
+        .iter()
+        .filter_map(|output| {
+            let committed = std::fs::read_to_string(root.join(&output.path)).unwrap_or_default();
+            if committed == output.contents {
+                return None;
+            }
+            let name = output.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&committed, &output.contents)
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("{name} (committed)"),
+                    &format!("{name} (from spec)"),
+                )
+                .to_string();
+            let lines: Vec<&str> = diff.lines().collect();
+            let mut shown = lines
+                .iter()
+                .take(MAX_LINES)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("\n");
+            if lines.len() > MAX_LINES {
+                shown.push_str(&format!(
+                    "\n... {} more diff lines",
+                    lines.len() - MAX_LINES
+                ));
+            }
+            Some((output, shown))
+        })
+        .collect()
+}
+
 /// Writes every output whose contents changed; returns the paths written.
 pub fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
@@ -427,4 +466,131 @@ pub fn write(root: &Path, outputs: &[Output]) -> std::io::Result<Vec<PathBuf>> {
         written.push(output.path.clone());
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace_specs() -> SpecSet {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+        SpecSet::load_dir(&dir).unwrap()
+    }
+
+    /// The shared spec plus one domain whose only operation is `operation` (YAML, indented
+    /// under `paths`).
+    fn one_domain(operation: &str) -> SpecSet {
+        let common = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/common.yaml"),
+        )
+        .unwrap();
+        let domain =
+            format!("openapi: 3.0.3\ninfo: {{title: Broken, version: '1'}}\npaths:\n{operation}");
+        SpecSet::from_sources([("common.yaml", common), ("broken.yaml", domain)]).unwrap()
+    }
+
+    #[test]
+    fn generation_is_byte_identical_from_run_to_run() {
+        let specs = workspace_specs();
+
+        let first = generate(&specs, None).unwrap();
+        let second = generate(&specs, None).unwrap();
+
+        assert_eq!(first, second);
+        assert!(
+            first
+                .iter()
+                .all(|output| output.contents.starts_with("// @generated"))
+        );
+    }
+
+    #[test]
+    fn a_generator_panic_names_the_spec_file_and_the_operation() {
+        // progenitor panics on a success response beside a `default` with another schema.
+        let specs = one_domain(
+            r#"
+  /v1/broken/first:
+    get:
+      operationId: getFirst
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: string}}}}
+  /v1/broken/second:
+    get:
+      operationId: getSecond
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: string}}}}
+        default: {description: error, content: {application/json: {schema: {type: integer}}}}
+"#,
+        );
+
+        let error = generate(&specs, Some("broken")).unwrap_err();
+
+        assert_eq!(error.file, "broken.yaml");
+        assert_eq!(error.operation.as_deref(), Some("getSecond"));
+        assert!(error.message.contains("progenitor panicked"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("spec/broken.yaml: operation getSecond:"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn check_names_each_stale_file_with_a_diff() {
+        let root = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));
+        let outputs = generate(&workspace_specs(), Some("allocations")).unwrap();
+        write(&root, &outputs).unwrap();
+        let edited = root.join("crates/ingrid-allocations/src/generated.rs");
+        let text = std::fs::read_to_string(&edited).unwrap();
+        std::fs::write(&edited, text.replacen("pub struct", "pub(crate) struct", 1)).unwrap();
+
+        let stale = stale(&root, &outputs);
+
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(stale.len(), 1);
+        assert_eq!(
+            stale[0].0.path,
+            PathBuf::from("crates/ingrid-allocations/src/generated.rs")
+        );
+        assert!(
+            stale[0].1.contains("-    pub(crate) struct"),
+            "{}",
+            stale[0].1
+        );
+        assert!(stale[0].1.contains("+    pub struct"), "{}", stale[0].1);
+    }
+
+    #[test]
+    fn an_unknown_domain_is_refused_with_the_known_ones() {
+        let error = generate(&workspace_specs(), Some("allocation")).unwrap_err();
+
+        assert!(error.message.contains("allocations"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_reference_names_the_file_and_where() {
+        let specs = one_domain(
+            r#"
+  /v1/broken/first:
+    get:
+      operationId: getFirst
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: 'common.yaml#/components/schemas/Nope'}}}
+"#,
+        );
+
+        let error = generate(&specs, Some("broken")).unwrap_err();
+
+        assert_eq!(error.file, "broken.yaml");
+        assert!(
+            error
+                .message
+                .contains("/paths/~1v1~1broken~1first/get/responses"),
+            "{error}"
+        );
+        assert!(error.message.contains("does not resolve"), "{error}");
+    }
 }

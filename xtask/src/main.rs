@@ -99,46 +99,19 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut stale = Vec::new();
-    for output in &outputs {
-        let committed = std::fs::read_to_string(root.join(&output.path)).unwrap_or_default();
-        if committed != output.contents {
-            print_diff(&output.path, &committed, &output.contents);
-            stale.push(output);
-        }
-    }
+    let stale = generate::stale(root, &outputs);
     if stale.is_empty() {
         println!("{} generated files match spec/", outputs.len());
         return Ok(ExitCode::SUCCESS);
     }
+    for (_, diff) in &stale {
+        println!("{diff}");
+    }
     eprintln!("\nout of date with spec/ (run `cargo xtask generate`):");
-    for output in stale {
+    for (output, _) in &stale {
         eprintln!("  {} (from spec/{})", output.path.display(), output.spec);
     }
     Ok(ExitCode::FAILURE)
-}
-
-fn print_diff(path: &Path, committed: &str, generated: &str) {
-    let name = path.display().to_string();
-    let diff = similar::TextDiff::from_lines(committed, generated);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &format!("{name} (committed)"),
-            &format!("{name} (from spec)"),
-        )
-        .to_string();
-
-    // A whole new file would flood the terminal; its first lines say enough.
-    const MAX_LINES: usize = 200;
-    let lines: Vec<&str> = text.lines().collect();
-    for line in lines.iter().take(MAX_LINES) {
-        println!("{line}");
-    }
-    if lines.len() > MAX_LINES {
-        println!("... {} more diff lines", lines.len() - MAX_LINES);
-    }
 }
 
 fn run_validate(root: &Path) -> Result<ExitCode, String> {

@@ -93,7 +93,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CommonIndicatorList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The common indicators of this page.
         pub data: ::std::vec::Vec<CommonIndicator>,
         #[serde(rename = "gasDayFrom")]
@@ -155,7 +155,7 @@ pub mod types {
         #[serde(rename = "gasDay")]
         pub gas_day: ::ingrid_types::GasDay,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///Name of the point.
         #[serde(
             rename = "pointName",
@@ -195,7 +195,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DailyContractualForecastList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The daily contractual forecasts of this page.
         pub data: ::std::vec::Vec<DailyContractualForecast>,
         #[serde(rename = "gasDayFrom")]
@@ -215,7 +215,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HourlyAllocationList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The hourly allocations of this page.
         pub data: ::std::vec::Vec<::ingrid_types::HourlyAllocation>,
         #[serde(rename = "gasDayFrom")]
@@ -259,7 +259,7 @@ pub mod types {
         #[serde(rename = "periodStart")]
         pub period_start: ::chrono::DateTime<::chrono::FixedOffset>,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///Name of the point.
         #[serde(
             rename = "pointName",
@@ -292,7 +292,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct IntradayDistributedQuantityList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The intraday distributed quantities of this page.
         pub data: ::std::vec::Vec<IntradayDistributedQuantity>,
         #[serde(rename = "gasDayFrom")]
@@ -726,7 +726,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CommonIndicatorList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -764,7 +764,7 @@ pub mod types {
         impl CommonIndicatorList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1008,7 +1008,7 @@ pub mod types {
                 ::std::string::String,
             >,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_name: ::std::result::Result<
@@ -1127,7 +1127,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -1274,7 +1274,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct DailyContractualForecastList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1312,7 +1312,7 @@ pub mod types {
         impl DailyContractualForecastList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1419,7 +1419,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct HourlyAllocationList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1457,7 +1457,7 @@ pub mod types {
         impl HourlyAllocationList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1589,7 +1589,7 @@ pub mod types {
                 ::std::string::String,
             >,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_name: ::std::result::Result<
@@ -1749,7 +1749,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -1900,7 +1900,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct IntradayDistributedQuantityList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1938,7 +1938,7 @@ pub mod types {
         impl IntradayDistributedQuantityList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -2386,7 +2386,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetCommonIndicators<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         latest: Result<Option<bool>, String>,
@@ -2409,12 +2409,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2623,12 +2623,12 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetDailyContractualForecasts<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         forecast_type: Result<Option<crate::types::ForecastType>, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> GetDailyContractualForecasts<'a> {
@@ -2646,12 +2646,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2705,13 +2705,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self
@@ -2867,12 +2867,12 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetHourlyAllocations<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         direction: Result<Option<::ingrid_types::Direction>, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
         status: Result<Option<::ingrid_types::DataStatus>, String>,
     }
@@ -2892,12 +2892,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2951,13 +2951,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self
@@ -3125,12 +3125,12 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetIntradayDistributedQuantities<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         direction: Result<Option<::ingrid_types::Direction>, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> GetIntradayDistributedQuantities<'a> {
@@ -3148,12 +3148,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -3207,13 +3207,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self

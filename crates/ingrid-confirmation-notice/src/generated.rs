@@ -47,7 +47,7 @@ pub mod types {
         #[serde(rename = "nominatedQuantity")]
         pub nominated_quantity: i64,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///EIC code of the point, when it has one.
         #[serde(
             rename = "pointEic",
@@ -98,7 +98,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConfirmationList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The confirmations of this page.
         pub data: ::std::vec::Vec<Confirmation>,
         #[serde(rename = "gasDayFrom")]
@@ -175,7 +175,7 @@ pub mod types {
             >,
             nominated_quantity: ::std::result::Result<i64, ::std::string::String>,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_eic: ::std::result::Result<
@@ -364,7 +364,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -549,7 +549,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ConfirmationList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -587,7 +587,7 @@ pub mod types {
         impl ConfirmationList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1001,7 +1001,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetConfirmationNotice<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         counterparty_code: Result<Option<::std::string::String>, String>,
         cycle: Result<Option<::std::num::NonZeroU32>, String>,
         direction: Result<Option<::ingrid_types::Direction>, String>,
@@ -1009,7 +1009,7 @@ pub mod builder {
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         include_hourly: Result<Option<bool>, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> GetConfirmationNotice<'a> {
@@ -1030,12 +1030,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -1127,13 +1127,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self

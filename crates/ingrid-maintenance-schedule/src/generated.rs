@@ -34,7 +34,7 @@ pub mod types {
         ///Infrastructure operator carrying out the work.
         pub operator: ::std::string::String,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///EIC code of the point, when it has one.
         #[serde(
             rename = "pointEic",
@@ -106,7 +106,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MaintenanceWorkList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The maintenance works of this page.
         pub data: ::std::vec::Vec<MaintenanceWork>,
         #[serde(rename = "gasDayFrom")]
@@ -149,7 +149,7 @@ pub mod types {
                 ::std::string::String,
             >,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_eic: ::std::result::Result<
@@ -333,7 +333,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -616,7 +616,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct MaintenanceWorkList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -654,7 +654,7 @@ pub mod types {
         impl MaintenanceWorkList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -926,12 +926,12 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetConsolidatedMaintenancePrograms<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         operator: Result<Option<::std::string::String>, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         point_type: Result<Option<::ingrid_types::PointType>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
         status: Result<Option<crate::types::MaintenanceStatus>, String>,
@@ -953,12 +953,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -1012,13 +1012,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self

@@ -15,7 +15,7 @@ pub mod types {
         pub energy: i64,
         #[serde(rename = "gasDay")]
         pub gas_day: ::ingrid_types::GasDay,
-        ///Gross calorific value of the gas day, in kWh/m³(n).
+        ///Gross calorific value of the gas day, in kWh/m³(n): about 9.5 to 10.5 for L-gas and 10.7 to 13.1 for H-gas.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gcv: ::std::option::Option<f64>,
         ///Code of the metering point (PCE, point de comptage et d'estimation).
@@ -52,7 +52,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DailyMeasureList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The daily measures of this page.
         pub data: ::std::vec::Vec<DailyMeasure>,
         #[serde(rename = "gasDayFrom")]
@@ -75,7 +75,7 @@ pub mod types {
         pub energy: i64,
         #[serde(rename = "gasDay")]
         pub gas_day: ::ingrid_types::GasDay,
-        ///Gross calorific value of the hour, in kWh/m³(n).
+        ///Gross calorific value of the hour, in kWh/m³(n): about 9.5 to 10.5 for L-gas and 10.7 to 13.1 for H-gas.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gcv: ::std::option::Option<f64>,
         ///Position of the hour in its gas day; 1 is 06:00 to 07:00 local time.
@@ -121,7 +121,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HourlyMeasureList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The hourly measures of this page.
         pub data: ::std::vec::Vec<HourlyMeasure>,
         #[serde(rename = "gasDayFrom")]
@@ -141,7 +141,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PceConnectionLink {
         #[serde(rename = "connectionPointCode")]
-        pub connection_point_code: ::ingrid_types::PointCode,
+        pub connection_point_code: ::std::string::String,
         #[serde(rename = "connectionPointType")]
         pub connection_point_type: ::ingrid_types::PointType,
         ///Code of the delivery station (poste de livraison), when there is one.
@@ -193,7 +193,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PceConnectionLinkList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The PCE connection links of this page.
         pub data: ::std::vec::Vec<PceConnectionLink>,
         #[serde(rename = "gasDayFrom")]
@@ -221,7 +221,7 @@ pub mod types {
         )]
         pub allocation_share: ::std::option::Option<f64>,
         #[serde(rename = "deliveryPointCode")]
-        pub delivery_point_code: ::ingrid_types::PointCode,
+        pub delivery_point_code: ::std::string::String,
         #[serde(rename = "deliveryPointType")]
         pub delivery_point_type: ::ingrid_types::PointType,
         #[serde(
@@ -275,7 +275,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SupplyLinkList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The supply links of this page.
         pub data: ::std::vec::Vec<SupplyLink>,
         #[serde(rename = "gasDayFrom")]
@@ -529,7 +529,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct DailyMeasureList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -567,7 +567,7 @@ pub mod types {
         impl DailyMeasureList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -960,7 +960,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct HourlyMeasureList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -998,7 +998,7 @@ pub mod types {
         impl HourlyMeasureList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1101,7 +1101,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PceConnectionLink {
             connection_point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             connection_point_type: ::std::result::Result<
@@ -1178,7 +1178,7 @@ pub mod types {
         impl PceConnectionLink {
             pub fn connection_point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection_point_code = value
@@ -1379,7 +1379,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PceConnectionLinkList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1417,7 +1417,7 @@ pub mod types {
         impl PceConnectionLinkList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1530,7 +1530,7 @@ pub mod types {
                 ::std::string::String,
             >,
             delivery_point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             delivery_point_type: ::std::result::Result<
@@ -1646,7 +1646,7 @@ pub mod types {
             }
             pub fn delivery_point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.delivery_point_code = value
@@ -1865,7 +1865,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SupplyLinkList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1903,7 +1903,7 @@ pub mod types {
         impl SupplyLinkList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -2275,7 +2275,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetDailyMeasures<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
@@ -2298,12 +2298,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2515,7 +2515,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetHourlyMeasures<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
@@ -2538,12 +2538,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2755,7 +2755,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetPceConnectionLinks<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
@@ -2776,12 +2776,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2977,7 +2977,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetSupplyLinks<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
@@ -3000,12 +3000,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self

@@ -52,7 +52,7 @@ pub mod types {
         #[serde(rename = "operationalCapacity")]
         pub operational_capacity: f64,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///Name of the point.
         #[serde(
             rename = "pointName",
@@ -106,7 +106,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OperationalNoticeList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The operational notices of this page.
         pub data: ::std::vec::Vec<OperationalNotice>,
         #[serde(rename = "gasDayFrom")]
@@ -161,7 +161,7 @@ pub mod types {
             >,
             operational_capacity: ::std::result::Result<f64, ::std::string::String>,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_name: ::std::result::Result<
@@ -372,7 +372,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -596,7 +596,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OperationalNoticeList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -634,7 +634,7 @@ pub mod types {
         impl OperationalNoticeList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -917,14 +917,14 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetOperationalNotices<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         cycle: Result<Option<::std::num::NonZeroU32>, String>,
         direction: Result<Option<::ingrid_types::Direction>, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         notice_type: Result<Option<crate::types::NoticeType>, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> GetOperationalNotices<'a> {
@@ -944,12 +944,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -1029,13 +1029,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self

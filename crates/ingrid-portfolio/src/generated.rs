@@ -43,7 +43,7 @@ pub mod types {
         #[serde(rename = "operationalSubscribedCapacity")]
         pub operational_subscribed_capacity: f64,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///Name of the point.
         #[serde(
             rename = "pointName",
@@ -95,7 +95,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DownstreamAllocatedCapacityList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The downstream allocated capacities of this page.
         pub data: ::std::vec::Vec<DownstreamAllocatedCapacity>,
         #[serde(rename = "gasDayFrom")]
@@ -156,7 +156,7 @@ pub mod types {
         )]
         pub pitd_operational_capacity: ::std::option::Option<f64>,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///Name of the PITD, usually its commune.
         #[serde(
             rename = "pointName",
@@ -199,7 +199,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct StandardizedCapacitySubscriptionList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The standardized capacity subscriptions of this page.
         pub data: ::std::vec::Vec<StandardizedCapacitySubscription>,
         #[serde(rename = "gasDayFrom")]
@@ -275,7 +275,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SubscribedServiceList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The subscribed services of this page.
         pub data: ::std::vec::Vec<SubscribedService>,
         #[serde(rename = "gasDayFrom")]
@@ -332,7 +332,7 @@ pub mod types {
         #[serde(rename = "operationalSubscribedCapacity")]
         pub operational_subscribed_capacity: f64,
         #[serde(rename = "pointCode")]
-        pub point_code: ::ingrid_types::PointCode,
+        pub point_code: ::std::string::String,
         ///EIC code of the point, when it has one.
         #[serde(
             rename = "pointEic",
@@ -388,7 +388,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpstreamAllocatedCapacityList {
         #[serde(rename = "contractCode")]
-        pub contract_code: ::ingrid_types::ContractCode,
+        pub contract_code: ::std::string::String,
         ///The upstream allocated capacities of this page.
         pub data: ::std::vec::Vec<UpstreamAllocatedCapacity>,
         #[serde(rename = "gasDayFrom")]
@@ -441,7 +441,7 @@ pub mod types {
                 ::std::string::String,
             >,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_name: ::std::result::Result<
@@ -637,7 +637,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -885,7 +885,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct DownstreamAllocatedCapacityList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -923,7 +923,7 @@ pub mod types {
         impl DownstreamAllocatedCapacityList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1062,7 +1062,7 @@ pub mod types {
                 ::std::string::String,
             >,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_name: ::std::result::Result<
@@ -1226,7 +1226,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -1393,7 +1393,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct StandardizedCapacitySubscriptionList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1431,7 +1431,7 @@ pub mod types {
         impl StandardizedCapacitySubscriptionList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1800,7 +1800,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SubscribedServiceList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -1838,7 +1838,7 @@ pub mod types {
         impl SubscribedServiceList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -1983,7 +1983,7 @@ pub mod types {
                 ::std::string::String,
             >,
             point_code: ::std::result::Result<
-                ::ingrid_types::PointCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             point_eic: ::std::result::Result<
@@ -2206,7 +2206,7 @@ pub mod types {
             }
             pub fn point_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::PointCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.point_code = value
@@ -2458,7 +2458,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpstreamAllocatedCapacityList {
             contract_code: ::std::result::Result<
-                ::ingrid_types::ContractCode,
+                ::std::string::String,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
@@ -2496,7 +2496,7 @@ pub mod types {
         impl UpstreamAllocatedCapacityList {
             pub fn contract_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::ingrid_types::ContractCode>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contract_code = value
@@ -2890,11 +2890,11 @@ pub mod builder {
     pub struct GetDownstreamAllocatedCapacities<'a> {
         client: &'a super::Client,
         capacity_component: Result<Option<::ingrid_types::CapacityComponent>, String>,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         point_type: Result<Option<::ingrid_types::PointType>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
     }
@@ -2927,12 +2927,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -2973,13 +2973,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self
@@ -3154,7 +3154,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetServices<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
@@ -3175,12 +3175,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -3376,13 +3376,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetStandardizedCapacitySubscriptions<'a> {
         client: &'a super::Client,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         dso_code: Result<Option<::std::string::String>, String>,
         exit_zone_code: Result<Option<::std::string::String>, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> GetStandardizedCapacitySubscriptions<'a> {
@@ -3401,12 +3401,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -3473,13 +3473,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self
@@ -3639,12 +3639,12 @@ pub mod builder {
     pub struct GetUpstreamAllocatedCapacities<'a> {
         client: &'a super::Client,
         capacity_type: Result<Option<::ingrid_types::CapacityType>, String>,
-        contract_code: Result<::ingrid_types::ContractCode, String>,
+        contract_code: Result<::std::string::String, String>,
         direction: Result<Option<::ingrid_types::Direction>, String>,
         gas_day_from: Result<::ingrid_types::GasDay, String>,
         gas_day_to: Result<::ingrid_types::GasDay, String>,
         page: Result<Option<i32>, String>,
-        point_code: Result<Option<::ingrid_types::PointCode>, String>,
+        point_code: Result<Option<::std::string::String>, String>,
         point_type: Result<Option<::ingrid_types::PointType>, String>,
         product_duration: Result<Option<::ingrid_types::ProductDuration>, String>,
         size: Result<Option<::std::num::NonZeroU32>, String>,
@@ -3680,12 +3680,12 @@ pub mod builder {
         }
         pub fn contract_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::ContractCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.contract_code = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: ContractCode` for contract_code failed"
+                    "conversion to `:: std :: string :: String` for contract_code failed"
                         .to_string()
                 });
             self
@@ -3739,13 +3739,13 @@ pub mod builder {
         }
         pub fn point_code<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::ingrid_types::PointCode>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.point_code = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: ingrid_types :: PointCode` for point_code failed"
+                    "conversion to `:: std :: string :: String` for point_code failed"
                         .to_string()
                 });
             self
