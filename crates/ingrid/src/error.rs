@@ -22,9 +22,9 @@ pub enum Error {
     #[error("authentication: {0}")]
     Auth(String),
 
-    /// The API answered with an error status.
+    /// The API answered with an error status (boxed: a problem is large).
     #[error("{0}")]
-    Api(ApiError),
+    Api(Box<ApiError>),
 
     /// The request timed out.
     #[error("timed out: {0}")]
@@ -138,19 +138,19 @@ impl Error {
         match error {
             ClientError::InvalidRequest(message) => Self::InvalidRequest(message),
             ClientError::Custom(message) => Self::Auth(message),
-            ClientError::ErrorResponse(response) => Self::Api(ApiError {
+            ClientError::ErrorResponse(response) => Self::Api(Box::new(ApiError {
                 status: response.status().as_u16(),
                 problem: Some(response.into_inner()),
                 excerpt: None,
-            }),
+            })),
             ClientError::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 match response.bytes().await {
-                    Ok(body) => Self::Api(ApiError {
+                    Ok(body) => Self::Api(Box::new(ApiError {
                         status,
                         problem: serde_json::from_slice::<Problem>(&body).ok(),
                         excerpt: Some(excerpt(&body)),
-                    }),
+                    })),
                     Err(error) => Self::from_reqwest(error),
                 }
             }

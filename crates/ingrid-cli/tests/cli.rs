@@ -1,0 +1,328 @@
+//! The `ingrid` binary end to end: flags, variables, the sandbox, pages, errors, exit codes.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::Value;
+
+/// Runs `ingrid` with exactly these variables (nothing inherited) and arguments.
+fn ingrid_with(vars: &[(&str, String)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ingrid"))
+        .env_clear()
+        .envs(vars.iter().map(|(name, value)| (name, value)))
+        .args(args)
+        .output()
+        .expect("the ingrid binary runs")
+}
+
+/// Runs `ingrid` with no variables at all.
+fn ingrid(args: &[&str]) -> Output {
+    ingrid_with(&[], args)
+}
+
+fn records(output: &Output) -> Vec<Value> {
+    assert!(
+        output.status.success(),
+        "ingrid failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON array")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Rows by point code, in the order printed.
+fn by_point(rows: &[Value]) -> BTreeMap<String, Vec<&Value>> {
+    let mut points: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for row in rows {
+        let point = row["pointCode"]
+            .as_str()
+            .expect("every row has a point")
+            .to_owned();
+        points.entry(point).or_default().push(row);
+    }
+    points
+}
+
+fn instant(row: &Value, field: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(row[field].as_str().expect("an RFC 3339 string")).unwrap()
+}
+
+fn hourly_allocations(gas_day: &str) -> Vec<Value> {
+    let output = ingrid(&[
+        "--env",
+        "sandbox",
+        "allocations",
+        "hourly-allocations",
+        "--from",
+        gas_day,
+        "--to",
+        gas_day,
+    ]);
+    records(&output)
+}
+
+fn assert_hours_of_gas_day(gas_day: &str, hours: usize, first_start: &str, last_end: &str) {
+    let rows = hourly_allocations(gas_day);
+
+    let points = by_point(&rows);
+    assert!(!points.is_empty());
+    for (point, rows) in points {
+        assert_eq!(rows.len(), hours, "{gas_day} at {point}");
+        assert_eq!(rows[0]["periodStart"], first_start, "{point}");
+        assert_eq!(rows[hours - 1]["periodEnd"], last_end, "{point}");
+        for (position, pair) in rows.windows(2).enumerate() {
+            assert_eq!(
+                instant(pair[0], "periodEnd"),
+                instant(pair[1], "periodStart"),
+                "{point}"
+            );
+            assert_eq!(pair[0]["hourIndex"], position + 1, "{point}");
+            assert_eq!(pair[0]["gasDay"], gas_day);
+        }
+    }
+}
+
+#[test]
+fn hourly_allocations_of_the_october_clock_change_have_25_continuous_hours_per_point() {
+    assert_hours_of_gas_day(
+        "2024-10-26",
+        25,
+        "2024-10-26T06:00:00+02:00",
+        "2024-10-27T06:00:00+01:00",
+    );
+}
+
+#[test]
+fn hourly_allocations_of_the_march_clock_change_have_23_continuous_hours_per_point() {
+    assert_hours_of_gas_day(
+        "2025-03-29",
+        23,
+        "2025-03-29T06:00:00+01:00",
+        "2025-03-30T06:00:00+02:00",
+    );
+}
+
+#[test]
+fn every_page_is_printed_as_one_array() {
+    let all = hourly_allocations("2024-10-26");
+
+    let paged = records(&ingrid(&[
+        "--env",
+        "sandbox",
+        "allocations",
+        "hourly-allocations",
+        "--from",
+        "2024-10-26",
+        "--to",
+        "2024-10-26",
+        "--size",
+        "7",
+    ]));
+
+    assert!(all.len() > 7, "the sandbox serves more than one page of 7");
+    assert_eq!(paged, all);
+}
+
+#[test]
+fn filters_reach_the_api() {
+    let rows = records(&ingrid(&[
+        "--env",
+        "sandbox",
+        "allocations",
+        "daily-allocations",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-03",
+        "--direction",
+        "EXIT",
+    ]));
+
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|row| row["direction"] == "EXIT"),
+        "{rows:?}"
+    );
+    let days: Vec<&str> = rows
+        .iter()
+        .filter_map(|row| row["gasDay"].as_str())
+        .collect();
+    assert!(
+        days.contains(&"2025-01-01") && days.contains(&"2025-01-03"),
+        "{days:?}"
+    );
+}
+
+#[test]
+fn every_operation_of_the_specs_runs_against_the_sandbox() {
+    let spec_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec");
+    let specs = ingrid_openapi::SpecSet::load_dir(&spec_dir).unwrap();
+
+    let mut operations = 0;
+    for document in specs.domains() {
+        for operation in ingrid_openapi::operations(&document.value) {
+            let api = operation.path.rsplit('/').next().unwrap();
+            let args = [
+                "--env",
+                "sandbox",
+                document.domain(),
+                api,
+                "--from",
+                "2025-01-15",
+                "--to",
+                "2025-01-15",
+            ];
+
+            let rows = records(&ingrid(&args));
+
+            assert!(!rows.is_empty(), "{operation} printed no record");
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 20);
+}
+
+#[test]
+fn without_credentials_nothing_falls_back_to_the_sandbox() {
+    let output = ingrid(&[
+        "allocations",
+        "daily-allocations",
+        "--from",
+        "2025-01-15",
+        "--to",
+        "2025-01-15",
+    ]);
+
+    assert_eq!(output.status.code(), Some(3));
+    assert!(output.stdout.is_empty());
+    let message = stderr(&output);
+    assert!(message.contains("INGRID_CLIENT_ID"), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+#[test]
+fn a_custom_environment_needs_both_urls() {
+    let output = ingrid_with(
+        &[
+            ("INGRID_CLIENT_ID", "id".to_owned()),
+            ("INGRID_CLIENT_SECRET", "secret".to_owned()),
+        ],
+        &[
+            "--api-url",
+            "http://127.0.0.1:9",
+            "measures",
+            "daily-measures",
+            "--from",
+            "2025-01-15",
+            "--to",
+            "2025-01-15",
+        ],
+    );
+
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("--token-url"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_api_error_is_one_line_with_the_status_and_the_servers_detail() {
+    let output = ingrid(&[
+        "--env",
+        "sandbox",
+        "--contract",
+        "GFOTHER1",
+        "measures",
+        "daily-measures",
+        "--from",
+        "2025-01-15",
+        "--to",
+        "2025-01-15",
+    ]);
+
+    assert_eq!(output.status.code(), Some(5));
+    let message = stderr(&output);
+    assert!(message.contains("HTTP 403"), "{message}");
+    assert!(
+        message.contains("GFOTHER1"),
+        "the detail names the contract: {message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+#[test]
+fn a_bad_gas_day_is_refused_before_anything_is_sent() {
+    let output = ingrid(&[
+        "--env",
+        "sandbox",
+        "measures",
+        "daily-measures",
+        "--from",
+        "15/01/2025",
+        "--to",
+        "2025-01-15",
+    ]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("15/01/2025"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn a_custom_environment_from_variables_goes_through_the_token_exchange() {
+    let sandbox = ingrid_sandbox::Sandbox::builder()
+        .build()
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let vars = [
+        ("INGRID_API_URL", sandbox.base_url()),
+        ("INGRID_TOKEN_URL", sandbox.token_url()),
+        (
+            "INGRID_CLIENT_ID",
+            ingrid_sandbox::DEMO_CLIENT_ID.to_owned(),
+        ),
+        (
+            "INGRID_CLIENT_SECRET",
+            ingrid_sandbox::DEMO_CLIENT_SECRET.to_owned(),
+        ),
+        (
+            "INGRID_CONTRACT_CODE",
+            ingrid_sandbox::DEMO_CONTRACT_CODE.to_owned(),
+        ),
+    ];
+    let args = [
+        "balancing",
+        "common-indicators",
+        "--from",
+        "2025-01-15",
+        "--to",
+        "2025-01-16",
+    ];
+
+    let mut wrong = vars.clone();
+    wrong[3].1 = "not-the-secret".to_owned();
+
+    let good = tokio::task::spawn_blocking(move || ingrid_with(&vars, &args))
+        .await
+        .unwrap();
+    let refused = tokio::task::spawn_blocking(move || ingrid_with(&wrong, &args))
+        .await
+        .unwrap();
+
+    assert_eq!(records(&good).len(), 2, "one row per gas day");
+    assert_eq!(refused.status.code(), Some(4));
+    let message = stderr(&refused);
+    assert!(message.contains("invalid_client"), "{message}");
+    assert!(!message.contains("not-the-secret"), "{message}");
+}
