@@ -152,7 +152,7 @@ async fn concurrent_calls_on_a_cold_cache_on_many_threads_make_one_token_request
 #[tokio::test]
 async fn the_token_is_replaced_before_it_expires() {
     let server = MockServer::start_async().await;
-    let mut first = support::token_endpoint(&server, TOKEN, 120).await;
+    let first = support::token_endpoint(&server, TOKEN, 120).await;
     let ingrid = support::client(&server);
     let with_first = server
         .mock_async(|when, then| {
