@@ -7,6 +7,7 @@
 mod domains;
 mod errors;
 mod forward_compatibility;
+mod logging;
 mod resources;
 mod support;
 mod token;

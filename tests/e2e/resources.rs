@@ -41,7 +41,10 @@ async fn resource_requests_carry_the_bearer_token_json_content_type_and_nothing_
                 .path(PATH)
                 .header("authorization", format!("Bearer {TOKEN}"))
                 .header("content-type", "application/json")
+                // reqwest would send `*/*` without it; the generated client asks for JSON.
+                .header("accept", "application/json")
                 .header_missing("api-version")
+                .header_missing("user-agent")
                 .query_param("contractCode", CONTRACT)
                 .query_param("gasDayFrom", "2024-10-26")
                 .query_param("gasDayTo", "2024-10-26")

@@ -6,6 +6,7 @@
 //! - `validate`: checks that the specs load, their references resolve and they generate.
 
 mod cli_table;
+mod coverage;
 mod generate;
 mod open_enum;
 mod scaffold;

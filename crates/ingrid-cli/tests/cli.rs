@@ -326,3 +326,58 @@ async fn a_custom_environment_from_variables_goes_through_the_token_exchange() {
     assert!(message.contains("invalid_client"), "{message}");
     assert!(!message.contains("not-the-secret"), "{message}");
 }
+
+#[tokio::test]
+async fn sandbox_serve_answers_a_client_until_it_is_stopped() {
+    // A free port: bind to port 0, note the port, release it for the child.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ingrid"))
+        .env_clear()
+        .args(["sandbox", "serve", "--port", &port.to_string()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = format!("127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&address).is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let result = if ready {
+        let environment = ingrid::Environment::custom(
+            &format!("http://{address}/oauth2/token"),
+            &format!("http://{address}"),
+        )
+        .unwrap();
+        let config = ingrid::Config::new(
+            environment,
+            ingrid_sandbox::DEMO_CLIENT_ID,
+            ingrid_sandbox::DEMO_CLIENT_SECRET,
+        );
+        ingrid::Ingrid::new(config)
+            .unwrap()
+            .portfolio()
+            .get_services()
+            .contract_code(ingrid_sandbox::DEMO_CONTRACT_CODE)
+            .gas_day_from("2025-01-15")
+            .gas_day_to("2025-01-15")
+            .send()
+            .await
+            .map(|response| response.into_inner().data.len())
+            .map_err(|error| format!("{error}"))
+    } else {
+        Err("the sandbox never listened".to_owned())
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(result.unwrap() > 0);
+}

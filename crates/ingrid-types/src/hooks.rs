@@ -63,7 +63,9 @@ impl ClientContext {
     /// Called by the generated client before each request; see [`RequestHooks::prepare`].
     ///
     /// Sets the headers the connection guide asks for and removes the ones the API does not
-    /// define, then runs the hooks.
+    /// define, then runs the hooks. What is left is `Content-Type: application/json`,
+    /// `Accept: application/json` (HTTP always carries an `Accept`; reqwest would send `*/*`)
+    /// and what the hooks add.
     pub async fn prepare(
         &self,
         request: &mut reqwest::Request,

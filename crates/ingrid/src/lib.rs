@@ -225,17 +225,7 @@ impl Ingrid {
 /// The one HTTP client of an [`Ingrid`]: rustls with the platform's trusted roots, and the
 /// configured timeouts.
 fn http_client(config: &Config) -> Result<reqwest::Client, Error> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_platform_verifier())
-        .map_err(|error| ConfigError::HttpClient(error.to_string()))?
-        .with_no_client_auth();
-
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout)
         .build()

@@ -33,7 +33,6 @@ pub async fn start_with(builder: SandboxBuilder) -> RunningSandbox {
 /// An HTTP client without proxies (traffic goes to 127.0.0.1 only) and without a connection
 /// pool, whose idle timers would otherwise run on paused test clocks.
 pub fn client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(0)
