@@ -266,7 +266,7 @@ fn dispatch_arm(
         (#domain, #api) => {
             let mut request = ingrid.#accessor().#method();
             #(#setters)*
-            finish(request.send().await).await
+            finish(request.send()).await
         }
     }
 }

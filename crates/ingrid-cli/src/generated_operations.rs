@@ -1355,7 +1355,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("allocations", "daily-exceeding") => {
             let mut request = ingrid.allocations().get_daily_exceeding();
@@ -1380,7 +1380,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("allocations", "daily-imbalances") => {
             let mut request = ingrid.allocations().get_daily_imbalances();
@@ -1402,7 +1402,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("allocations", "hourly-allocations") => {
             let mut request = ingrid.allocations().get_hourly_allocations();
@@ -1430,7 +1430,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("allocations", "hourly-exceeding") => {
             let mut request = ingrid.allocations().get_hourly_exceeding();
@@ -1452,7 +1452,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("balancing", "common-indicators") => {
             let mut request = ingrid.balancing().get_common_indicators();
@@ -1477,7 +1477,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("balancing", "daily-contractual-forecasts") => {
             let mut request = ingrid.balancing().get_daily_contractual_forecasts();
@@ -1502,7 +1502,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("balancing", "hourly-allocations") => {
             let mut request = ingrid.balancing().get_hourly_allocations();
@@ -1530,7 +1530,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("balancing", "intraday-distributed-quantities") => {
             let mut request = ingrid.balancing().get_intraday_distributed_quantities();
@@ -1555,7 +1555,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("confirmation-notice", "confirmation-notice") => {
             let mut request = ingrid.confirmation_notice().get_confirmation_notice();
@@ -1589,7 +1589,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("maintenance-schedule", "consolidated-maintenance-programs") => {
             let mut request = ingrid
@@ -1622,7 +1622,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("measures", "daily-measures") => {
             let mut request = ingrid.measures().get_daily_measures();
@@ -1647,7 +1647,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("measures", "hourly-measures") => {
             let mut request = ingrid.measures().get_hourly_measures();
@@ -1672,7 +1672,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("measures", "pce-connection-links") => {
             let mut request = ingrid.measures().get_pce_connection_links();
@@ -1694,7 +1694,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("measures", "supply-links") => {
             let mut request = ingrid.measures().get_supply_links();
@@ -1719,7 +1719,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("operational-capacity-notice", "operational-notices") => {
             let mut request = ingrid
@@ -1752,7 +1752,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("portfolio", "downstream-allocated-capacities") => {
             let mut request = ingrid.portfolio().get_downstream_allocated_capacities();
@@ -1780,7 +1780,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("portfolio", "services") => {
             let mut request = ingrid.portfolio().get_services();
@@ -1802,7 +1802,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("portfolio", "standardized-capacity-subscriptions") => {
             let mut request = ingrid
@@ -1832,7 +1832,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         ("portfolio", "upstream-allocated-capacities") => {
             let mut request = ingrid.portfolio().get_upstream_allocated_capacities();
@@ -1866,7 +1866,7 @@ pub async fn send(
             if let Some(value) = query.parse::<u32>("size")? {
                 request = request.size(value);
             }
-            finish(request.send().await).await
+            finish(request.send()).await
         }
         _ => {
             Err(CallError::UnknownOperation {
