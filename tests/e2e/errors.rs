@@ -1,6 +1,7 @@
 //! Error answers reach the caller with their status and the server's own words.
 
 use httpmock::prelude::*;
+use ingrid::Call;
 use serde_json::json;
 
 use crate::support::{self, CONTRACT, TOKEN};
@@ -8,15 +9,16 @@ use crate::support::{self, CONTRACT, TOKEN};
 const PATH: &str = "/v1/measures/hourly-measures";
 
 async fn failing_call(server: &MockServer) -> ingrid::Error {
-    let result = support::client(server)
+    support::client(server)
         .measures()
         .get_hourly_measures()
         .contract_code(CONTRACT)
         .gas_day_from("2025-01-15")
         .gas_day_to("2025-01-15")
         .send()
-        .await;
-    ingrid::Error::from_client(result.unwrap_err()).await
+        .call()
+        .await
+        .unwrap_err()
 }
 
 #[tokio::test]
@@ -52,8 +54,10 @@ async fn a_problem_json_error_keeps_its_status_title_and_detail() {
     assert_eq!(error.status(), Some(403));
     assert_eq!(
         error.to_string(),
-        "HTTP 403 Forbidden: Contract GFXY1201 is not granted to this client"
+        "get_hourly_measures: HTTP 403 Forbidden: Contract GFXY1201 is not granted to this client"
     );
+    assert!(!error.is_retryable());
+    assert_eq!(error.attempts(), 1);
 }
 
 #[tokio::test]
@@ -63,19 +67,18 @@ async fn a_gateway_message_body_is_shown_as_the_reason() {
     server
         .mock_async(|when, then| {
             when.method(GET).path(PATH);
-            then.status(429)
+            then.status(404)
                 .header("content-type", "application/json")
-                .header("retry-after", "30")
-                .json_body(json!({"message": "Rate exceeded for this API key"}));
+                .json_body(json!({"message": "Missing Authentication Token"}));
         })
         .await;
 
     let error = failing_call(&server).await;
 
-    assert_eq!(error.status(), Some(429));
+    assert_eq!(error.status(), Some(404));
     assert_eq!(
         error.to_string(),
-        "HTTP 429 Too Many Requests: Rate exceeded for this API key"
+        "get_hourly_measures: HTTP 404 Not Found: Missing Authentication Token"
     );
 }
 
@@ -113,8 +116,10 @@ async fn a_body_that_does_not_match_the_spec_is_a_decode_error_with_an_excerpt()
 
     let error = failing_call(&server).await;
 
-    let ingrid::Error::Decode { excerpt, .. } = &error else {
+    let ingrid::Error::Decode(decode) = &error else {
         panic!("{error:?}")
     };
-    assert!(excerpt.contains("not a list"), "{excerpt}");
+    assert_eq!(decode.operation, Some("get_hourly_measures"));
+    assert_eq!(decode.path.as_deref(), Some("data"));
+    assert!(decode.excerpt.contains("not a list"), "{}", decode.excerpt);
 }

@@ -1,4 +1,10 @@
 //! What the SDK logs: a span per request, and never a secret.
+//!
+//! A test binary of its own, so that no test on another thread touches tracing's callsites
+//! while a subscriber captures them.
+
+#[allow(dead_code)]
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -7,7 +13,7 @@ use httpmock::prelude::*;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 
-use crate::support::{self, CLIENT_SECRET, CONTRACT, TOKEN};
+use support::{CLIENT_SECRET, CONTRACT, TOKEN};
 
 /// Collects everything the subscriber writes.
 #[derive(Clone, Default)]

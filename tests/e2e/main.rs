@@ -3,11 +3,13 @@
 //!
 //! The CLI's own end-to-end tests (against the sandbox) live beside its binary, in
 //! `crates/ingrid-cli/tests/`, because cargo only hands a binary's path to its own package.
+//! The logging tests are a binary of their own (`logging.rs`): tracing's per-thread
+//! subscribers and its global callsite cache do not mix with tests on other threads.
 
 mod domains;
 mod errors;
 mod forward_compatibility;
-mod logging;
+mod resilience;
 mod resources;
 mod support;
 mod token;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use httpmock::prelude::*;
+use ingrid::Call;
 use serde_json::json;
 
 use crate::support::{self, CLIENT_ID, CLIENT_SECRET, CONTRACT, TOKEN};
@@ -152,7 +153,7 @@ async fn concurrent_calls_on_a_cold_cache_on_many_threads_make_one_token_request
 #[tokio::test]
 async fn the_token_is_replaced_before_it_expires() {
     let server = MockServer::start_async().await;
-    let first = support::token_endpoint(&server, TOKEN, 120).await;
+    let first = support::token_endpoint(&server, TOKEN, 7200).await;
     let ingrid = support::client(&server);
     let with_first = server
         .mock_async(|when, then| {
@@ -165,17 +166,17 @@ async fn the_token_is_replaced_before_it_expires() {
         .await;
     daily_allocations(&ingrid).await;
 
-    // 120 s lifetime, 60 s margin: still fresh after 59 s of (paused) time ...
+    // 7200 s lifetime, replaced 60 to 90 s ahead: still fresh after 7109 s of (paused) time ...
     tokio::time::pause();
-    tokio::time::advance(Duration::from_secs(59)).await;
+    tokio::time::advance(Duration::from_secs(7109)).await;
     tokio::time::resume();
     daily_allocations(&ingrid).await;
     first.assert_calls_async(1).await;
     with_first.assert_calls_async(2).await;
 
-    // ... and replaced after 61 s.
+    // ... and replaced after 7141 s.
     first.delete_async().await;
-    let second = support::token_endpoint(&server, "eyJ0b2tlbi10d28ifQ", 120).await;
+    let second = support::token_endpoint(&server, "eyJ0b2tlbi10d28ifQ", 7200).await;
     let with_second = server
         .mock_async(|when, then| {
             when.path(ALLOCATIONS)
@@ -186,7 +187,7 @@ async fn the_token_is_replaced_before_it_expires() {
         })
         .await;
     tokio::time::pause();
-    tokio::time::advance(Duration::from_secs(2)).await;
+    tokio::time::advance(Duration::from_secs(32)).await;
     tokio::time::resume();
     daily_allocations(&ingrid).await;
 
@@ -210,18 +211,31 @@ async fn a_refused_token_request_says_what_the_token_endpoint_said_and_never_the
         .await;
     let ingrid = support::client(&server);
 
-    let result = ingrid
+    let error = ingrid
         .allocations()
         .get_daily_allocations()
         .contract_code(CONTRACT)
         .gas_day_from("2025-01-15")
         .gas_day_to("2025-01-15")
         .send()
-        .await;
-    let error = ingrid::Error::from_client(result.unwrap_err()).await;
+        .call()
+        .await
+        .unwrap_err();
 
     let message = error.to_string();
-    assert!(matches!(error, ingrid::Error::Auth(_)), "{error:?}");
+    let ingrid::Error::Auth(auth) = &error else {
+        panic!("{error:?}")
+    };
+    let ingrid::AuthError::TokenRefused {
+        status,
+        error: code,
+        ..
+    } = auth.as_ref()
+    else {
+        panic!("{auth:?}")
+    };
+    assert_eq!((*status, code.as_str()), (401, "invalid_client"));
+    assert!(!error.is_retryable());
     assert!(message.contains("HTTP 401 invalid_client"), "{message}");
     assert!(
         message.contains("Client authentication failed"),

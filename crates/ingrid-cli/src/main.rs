@@ -394,7 +394,7 @@ impl Failure {
         match self {
             Self::Config(_) => 3,
             Self::Sandbox(_) => 8,
-            Self::Output(_) => 1,
+            Self::Output(_) | Self::Call(CallError::Output(_)) => 1,
             Self::Call(CallError::UnknownOperation { .. } | CallError::InvalidValue { .. }) => 2,
             Self::Call(CallError::Ingrid(error)) => match error {
                 ingrid::Error::InvalidRequest(_) => 2,
@@ -402,7 +402,7 @@ impl Failure {
                 ingrid::Error::Auth(_) => 4,
                 ingrid::Error::Api(_) => 5,
                 ingrid::Error::Timeout(_) | ingrid::Error::Transport(_) => 6,
-                ingrid::Error::Decode { .. } => 7,
+                ingrid::Error::Decode(_) => 7,
                 _ => 1,
             },
         }

@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use ingrid::Call;
 use ingrid::types::Problem;
 use progenitor_client::ResponseValue;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// One operation of the specs, as the CLI offers it: `ingrid <domain> <api>`.
 #[derive(Debug)]
@@ -94,19 +96,18 @@ pub enum CallError {
     /// The call itself failed.
     #[error(transparent)]
     Ingrid(#[from] ingrid::Error),
+    /// The answer could not be written back as JSON.
+    #[error("cannot write the answer as JSON: {0}")]
+    Output(String),
 }
 
-/// The answer of a generated client as JSON, or its error as an [`ingrid::Error`].
-pub async fn finish<T: Serialize>(
-    result: Result<ResponseValue<T>, progenitor_client::Error<Problem>>,
-) -> Result<serde_json::Value, CallError> {
-    match result {
-        Ok(response) => serde_json::to_value(response.into_inner()).map_err(|error| {
-            CallError::Ingrid(ingrid::Error::Decode {
-                message: format!("cannot write the answer as JSON: {error}"),
-                excerpt: String::new(),
-            })
-        }),
-        Err(error) => Err(CallError::Ingrid(ingrid::Error::from_client(error).await)),
-    }
+/// Awaits a generated client's `send()`: the answer as JSON, or its error as an
+/// [`ingrid::Error`] that names the operation and the attempts.
+pub async fn finish<T, F>(send: F) -> Result<serde_json::Value, CallError>
+where
+    T: Serialize + DeserializeOwned + Send,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<Problem>>> + Send,
+{
+    let answer = send.call().await?;
+    serde_json::to_value(answer).map_err(|error| CallError::Output(error.to_string()))
 }

@@ -82,18 +82,27 @@ impl ClientContext {
     }
 
     /// Called by the generated client to send each request, inside a tracing span named
-    /// `ingrid.request` that records the operation, the HTTP status and the duration.
+    /// `ingrid.request` that records the operation, the contract code, the HTTP status, the
+    /// duration and (when the hooks retry) the attempt.
     pub async fn execute(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
+        let contract_code = request
+            .url()
+            .query_pairs()
+            .find(|(name, _)| name == "contractCode")
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
         let span = tracing::info_span!(
             "ingrid.request",
             operation,
+            contract_code,
             method = %request.method(),
             path = request.url().path(),
+            attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );

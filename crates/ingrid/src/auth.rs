@@ -6,24 +6,30 @@
 //! §2.3.1), which changes the header for any secret holding `+`, `/`, `=` or `%`; so the
 //! request is built here, and `oauth2` provides the redacted secret and token types and the
 //! RFC 6749 error model.
+//!
+//! The cache makes one token request at a time ("single flight"): every caller that needs a
+//! token while one is being fetched waits for that same request and shares its outcome,
+//! success or failure. Times are read from tokio's monotonic clock, never from the server.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
-use ingrid_types::hooks::RequestHooks;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{AccessToken, ClientId, ClientSecret, StandardErrorResponse};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::config::AuthorizationScheme;
-use crate::error::excerpt;
+use crate::error::{AuthError, excerpt};
 
 /// The lifetime assumed when the token endpoint does not say (`expires_in` missing).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// After a failed refresh while the current token is still valid, the next refresh is tried
+/// this much later; calls meanwhile go on with the current token.
+pub const REFRESH_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// Where and how to ask for tokens.
 #[derive(Debug)]
@@ -61,204 +67,288 @@ fn number_or_string<'de, D: serde::Deserializer<'de>>(
         Some(Lifetime::Number(seconds)) => Ok(Some(seconds)),
         Some(Lifetime::Text(text)) => {
             text.trim().parse().map(Some).map_err(|_| {
-                serde::de::Error::custom(format!("expires_in `{text}` is not a number"))
+                serde::de::Error::custom("expires_in is not a whole number of seconds")
             })
         }
     }
 }
 
-/// A token with the instants, on tokio's monotonic clock, at which it is replaced and at which
-/// it expires.
-#[derive(Clone, Debug)]
-struct CachedToken {
-    token: AccessToken,
-    refresh_at: Instant,
-}
-
-/// The one token all domain clients share.
-///
-/// Callers that find no fresh token queue on one lock; the first fetches, the others then
-/// find the new token, so any number of concurrent calls on a cold cache make one request.
-#[derive(Debug)]
-pub(crate) struct TokenCache {
-    endpoint: TokenEndpoint,
-    refresh_margin: Duration,
-    current: Mutex<Option<CachedToken>>,
-    refreshing: tokio::sync::Mutex<()>,
-}
-
-impl TokenCache {
-    pub fn new(endpoint: TokenEndpoint, refresh_margin: Duration) -> Self {
-        Self {
-            endpoint,
-            refresh_margin,
-            current: Mutex::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// A token that is not due for refresh, fetching one if needed.
-    pub async fn token(&self) -> Result<AccessToken, String> {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-
-        // TODO(#4): a failed fetch is retried by each queued caller in turn; the waiters should
-        // share the failure, and a still-valid token should be kept when a refresh fails.
-        let _guard = self.refreshing.lock().await;
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-
+impl TokenEndpoint {
+    /// One token request; `sent_at` is read just before it is sent.
+    async fn fetch(&self) -> Result<(TokenResponse, Instant), AuthError> {
+        let token_url = self.url.to_string();
         let sent_at = Instant::now();
-        let response = self.fetch().await?;
-        let lifetime = response
-            .expires_in
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_TOKEN_LIFETIME);
-        let margin = self.refresh_margin.min(lifetime / 2);
-        let cached = CachedToken {
-            token: response.access_token,
-            refresh_at: sent_at + lifetime - margin,
-        };
 
-        tracing::debug!(
-            lifetime_s = lifetime.as_secs(),
-            refresh_in_s = (lifetime - margin).as_secs(),
-            token_type = response.token_type.as_deref().unwrap_or("unspecified"),
-            "fetched an access token"
-        );
-        let token = cached.token.clone();
-        *self
-            .current
-            .lock()
-            .expect("the token lock is never poisoned") = Some(cached);
-        Ok(token)
-    }
-
-    fn fresh(&self) -> Option<AccessToken> {
-        let current = self
-            .current
-            .lock()
-            .expect("the token lock is never poisoned");
-        current
-            .as_ref()
-            .filter(|cached| Instant::now() < cached.refresh_at)
-            .map(|cached| cached.token.clone())
-    }
-
-    /// One token request. Errors are one line that names the token URL and what it said.
-    async fn fetch(&self) -> Result<TokenResponse, String> {
-        let endpoint = &self.endpoint;
-        let url = endpoint.url.as_str();
-
-        let response = endpoint
+        let response = self
             .http
-            .post(endpoint.url.clone())
-            .basic_auth(
-                endpoint.client_id.as_str(),
-                Some(endpoint.client_secret.secret()),
-            )
+            .post(self.url.clone())
+            .basic_auth(self.client_id.as_str(), Some(self.client_secret.secret()))
             .form(&[("grant_type", "client_credentials")])
-            .timeout(endpoint.timeout)
+            .timeout(self.timeout)
             .send()
             .await
-            .map_err(|error| {
-                let what = if error.is_timeout() {
-                    "timed out"
-                } else {
-                    "failed"
-                };
-                format!("the token request to {url} {what}: {}", without_url(&error))
+            .map_err(|source| AuthError::TokenTransport {
+                token_url: token_url.clone(),
+                source,
             })?;
 
-        let status = response.status();
-        let body = response.bytes().await.map_err(|error| {
-            format!(
-                "reading the answer of {url} failed: {}",
-                without_url(&error)
-            )
-        })?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| AuthError::TokenTransport {
+                token_url: token_url.clone(),
+                source,
+            })?;
 
-        if status.is_success() {
+        if (200..300).contains(&status) {
             // The body holds the token: quote nothing of it, only where decoding stopped.
-            return serde_json::from_slice(&body).map_err(|error| {
-                format!(
-                    "the answer of {url} is not a token response ({:?} error at line {}, \
-                     column {})",
-                    error.classify(),
-                    error.line(),
-                    error.column()
-                )
-            });
+            return serde_json::from_slice(&body)
+                .map(|token| (token, sent_at))
+                .map_err(|error| AuthError::TokenResponse {
+                    token_url,
+                    reason: format!(
+                        "{} at line {}, column {}",
+                        match error.classify() {
+                            serde_json::error::Category::Data => "a missing or mistyped member",
+                            _ => "invalid JSON",
+                        },
+                        error.line(),
+                        error.column()
+                    ),
+                });
         }
 
         let rejection: Option<StandardErrorResponse<BasicErrorResponseType>> =
             serde_json::from_slice(&body).ok();
         Err(match rejection {
-            Some(rejection) => {
-                let description = rejection
-                    .error_description()
-                    .map(|text| format!(" ({text})"))
-                    .unwrap_or_default();
-                format!(
-                    "the token endpoint {url} refused the client credentials: HTTP {} {}{description}",
-                    status.as_u16(),
-                    rejection.error().as_ref()
-                )
-            }
-            None => format!(
-                "the token endpoint {url} answered HTTP {}: {}",
-                status.as_u16(),
-                excerpt(&body)
-            ),
+            Some(rejection) => AuthError::TokenRefused {
+                token_url,
+                status,
+                error: rejection.error().as_ref().to_owned(),
+                description: rejection.error_description().cloned(),
+            },
+            None => AuthError::TokenEndpoint {
+                token_url,
+                status,
+                excerpt: excerpt(&body),
+            },
         })
     }
 }
 
-/// reqwest's message names the URL already given; keep the cause alone.
-fn without_url(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    if let Some(url) = error.url() {
-        text = text
-            .replace(&format!(" ({url})"), "")
-            .replace(&format!(" for url ({url})"), "");
-    }
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+/// A token, the instant (tokio's clock) from which it is replaced, and the instant at which
+/// it expires.
+#[derive(Clone, Debug)]
+pub(crate) struct CachedToken {
+    pub token: AccessToken,
+    refresh_at: Instant,
+    expires_at: Instant,
 }
 
-/// The hooks every domain client of one [`Ingrid`](crate::Ingrid) shares: they put the
-/// shared token on each request.
+type Flight = Shared<BoxFuture<'static, Result<CachedToken, Arc<AuthError>>>>;
+
+#[derive(Default)]
+struct State {
+    current: Option<CachedToken>,
+    /// The token request under way, shared by everyone who waits for it.
+    flight: Option<Flight>,
+    /// No refresh is started before this instant, after a failed one.
+    next_refresh_attempt: Option<Instant>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("current", &self.current)
+            .field("fetching", &self.flight.is_some())
+            .finish()
+    }
+}
+
 #[derive(Debug)]
-pub(crate) struct TokenHooks {
-    pub cache: TokenCache,
-    pub scheme: AuthorizationScheme,
+struct Inner {
+    endpoint: TokenEndpoint,
+    refresh_margin: Duration,
+    state: Mutex<State>,
 }
 
-impl RequestHooks for TokenHooks {
-    fn prepare<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-        _operation: &'static str,
-    ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            let token = self.cache.token().await?;
-            let value = match self.scheme {
-                AuthorizationScheme::Bearer => format!("Bearer {}", token.secret()),
-                AuthorizationScheme::BareToken => token.secret().clone(),
-            };
-            let mut value = HeaderValue::from_str(&value).map_err(|_| {
-                "the token endpoint sent a token that is not a header value".to_owned()
-            })?;
-            value.set_sensitive(true);
-            request.headers_mut().insert(AUTHORIZATION, value);
-            Ok(())
-        })
+/// The one token all domain clients share; cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct TokenCache {
+    inner: Arc<Inner>,
+}
+
+impl TokenCache {
+    pub fn new(endpoint: TokenEndpoint, refresh_margin: Duration) -> Self {
+        let inner = Inner {
+            endpoint,
+            refresh_margin,
+            state: Mutex::new(State::default()),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// A valid token: the cached one, or the outcome of the (shared) token request.
+    ///
+    /// A token due for refresh but not expired is refreshed by the one caller that finds it
+    /// so; if that refresh fails, the current token is used until it really expires, and the
+    /// refresh is tried again [`REFRESH_RETRY_DELAY`] later.
+    pub async fn token(&self) -> Result<AccessToken, Arc<AuthError>> {
+        let (flight, fallback) = {
+            let mut state = self
+                .inner
+                .state
+                .lock()
+                .expect("the token lock is never poisoned");
+            let now = Instant::now();
+
+            match &state.current {
+                Some(cached) if now < cached.refresh_at => return Ok(cached.token.clone()),
+                Some(cached) if now < cached.expires_at => {
+                    let backing_off = state.next_refresh_attempt.is_some_and(|at| now < at);
+                    if backing_off || state.flight.is_some() {
+                        // Someone else refreshes, or a refresh just failed: go on with it.
+                        return Ok(cached.token.clone());
+                    }
+                    let fallback = cached.token.clone();
+                    (self.start_flight(&mut state), Some(fallback))
+                }
+                _ => {
+                    let flight = match &state.flight {
+                        Some(flight) => flight.clone(),
+                        None => self.start_flight(&mut state),
+                    };
+                    (flight, None)
+                }
+            }
+        };
+
+        match (flight.await, fallback) {
+            (Ok(cached), _) => Ok(cached.token),
+            (Err(_), Some(still_valid)) => Ok(still_valid),
+            (Err(error), None) => Err(error),
+        }
+    }
+
+    /// Forgets `rejected` if it is still the current token, so that the next call fetches a
+    /// new one; a newer token fetched meanwhile by another caller is kept.
+    pub fn invalidate(&self, rejected: &str) {
+        let mut state = self
+            .inner
+            .state
+            .lock()
+            .expect("the token lock is never poisoned");
+        if state
+            .current
+            .as_ref()
+            .is_some_and(|cached| cached.token.secret() == rejected)
+        {
+            state.current = None;
+            state.next_refresh_attempt = None;
+            tracing::debug!("dropped the access token the API refused");
+        }
+    }
+
+    /// Starts the token request that `state` shares from now on.
+    fn start_flight(&self, state: &mut State) -> Flight {
+        let inner = Arc::clone(&self.inner);
+        let refreshing = state.current.is_some();
+        let flight = async move { inner.fetch_and_store(refreshing).await }
+            .boxed()
+            .shared();
+        state.flight = Some(flight.clone());
+        flight
+    }
+}
+
+impl Inner {
+    /// Runs once per flight, whoever polls it: fetches, then updates the shared state.
+    async fn fetch_and_store(&self, refreshing: bool) -> Result<CachedToken, Arc<AuthError>> {
+        let result = self.endpoint.fetch().await;
+
+        let mut state = self.state.lock().expect("the token lock is never poisoned");
+        state.flight = None;
+        match result {
+            Ok((response, sent_at)) => {
+                let lifetime = response
+                    .expires_in
+                    .map(Duration::from_secs)
+                    .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+                let ahead = refresh_ahead(self.refresh_margin, lifetime, rand::random::<f64>());
+                let cached = CachedToken {
+                    token: response.access_token,
+                    refresh_at: sent_at + lifetime - ahead,
+                    expires_at: sent_at + lifetime,
+                };
+                tracing::debug!(
+                    lifetime_s = lifetime.as_secs(),
+                    refresh_in_s = (lifetime - ahead).as_secs(),
+                    token_type = response.token_type.as_deref().unwrap_or("unspecified"),
+                    "{} an access token",
+                    if refreshing { "refreshed" } else { "fetched" }
+                );
+                state.current = Some(cached.clone());
+                state.next_refresh_attempt = None;
+                Ok(cached)
+            }
+            Err(error) => {
+                let still_valid = state
+                    .current
+                    .as_ref()
+                    .is_some_and(|cached| Instant::now() < cached.expires_at);
+                if still_valid {
+                    state.next_refresh_attempt = Some(Instant::now() + REFRESH_RETRY_DELAY);
+                    tracing::debug!(%error, "kept the current access token after a failed refresh");
+                } else {
+                    tracing::debug!(%error, "no access token");
+                }
+                Err(Arc::new(error))
+            }
+        }
+    }
+}
+
+/// How long before expiry a token is replaced: the margin plus up to half of it again at
+/// random (`jitter` in `[0, 1)`), so that processes started together do not refresh together;
+/// never more than three quarters of the lifetime.
+fn refresh_ahead(margin: Duration, lifetime: Duration, jitter: f64) -> Duration {
+    let ahead = margin.mul_f64(1.0 + jitter.clamp(0.0, 1.0) / 2.0);
+    ahead.min(lifetime.mul_f64(0.75))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refresh_margin_has_jitter_and_stays_within_the_lifetime() {
+        let hour = Duration::from_secs(3600);
+        let minute = Duration::from_secs(60);
+
+        assert_eq!(refresh_ahead(minute, hour, 0.0), minute);
+        assert_eq!(refresh_ahead(minute, hour, 0.999_999).as_secs(), 89);
+        assert_eq!(
+            refresh_ahead(minute, Duration::from_secs(40), 0.5),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn expires_in_is_read_as_a_number_or_a_string_and_may_be_missing() {
+        let number: TokenResponse =
+            serde_json::from_str(r#"{"access_token": "a", "expires_in": 7200}"#).unwrap();
+        let text: TokenResponse =
+            serde_json::from_str(r#"{"access_token": "a", "expires_in": " 7200 "}"#).unwrap();
+        let missing: TokenResponse = serde_json::from_str(r#"{"access_token": "a"}"#).unwrap();
+        let bad =
+            serde_json::from_str::<TokenResponse>(r#"{"access_token": "a", "expires_in": "soon"}"#);
+
+        assert_eq!(number.expires_in, Some(7200));
+        assert_eq!(text.expires_in, Some(7200));
+        assert_eq!(missing.expires_in, None);
+        assert!(bad.is_err());
     }
 }

@@ -7,6 +7,7 @@ use oauth2::{ClientId, ClientSecret};
 use url::Url;
 
 use crate::error::ConfigError;
+use crate::transport::RetryPolicy;
 
 /// Token URL of production, from GRTgaz's connection guide.
 pub const PRODUCTION_TOKEN_URL: &str = "https://auth-api.offre.grtgaz.com/oauth2/token";
@@ -136,6 +137,7 @@ pub struct Config {
     pub(crate) request_timeout: Duration,
     pub(crate) token_timeout: Duration,
     pub(crate) refresh_margin: Duration,
+    pub(crate) retry: RetryPolicy,
 }
 
 /// Default for [`Config::with_connect_timeout`]: 10 seconds.
@@ -165,6 +167,7 @@ impl Config {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             token_timeout: DEFAULT_TOKEN_TIMEOUT,
             refresh_margin: DEFAULT_REFRESH_MARGIN,
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -226,8 +229,15 @@ impl Config {
         self
     }
 
-    /// How long before its expiry a token is replaced; 60 seconds by default, and never more
-    /// than half the token's lifetime.
+    /// How failed requests are sent again; [`RetryPolicy::default`] (4 attempts) by default.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How long before its expiry a token is replaced: 60 seconds by default, plus up to half
+    /// as much again at random so that processes started together spread their refreshes, and
+    /// never more than three quarters of the token's lifetime.
     pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
         self

@@ -1,16 +1,21 @@
 //! The errors of the facade: what went wrong, and where, in one line a person can act on.
 
 use std::fmt;
+use std::sync::Arc;
 
 use ingrid_types::Problem;
+use serde::de::DeserializeOwned;
+
+use crate::call::Ledger;
 
 /// The longest piece of a response body an error quotes.
 const EXCERPT_BYTES: usize = 300;
 
-/// Everything a call through [`Ingrid`](crate::Ingrid) can fail with.
+/// Everything a call through [`Ingrid`](crate::Ingrid) can fail with, by category.
 ///
-/// `Display` is one line that says what failed; the cause chain is kept in `source()`. No
-/// variant ever holds the client secret or a token.
+/// `Display` is one line that names the operation and says what failed; the cause chain is
+/// kept in `source()`. No variant ever holds the client secret or a token. Use
+/// [`Call::call`](crate::Call::call) to get errors with the operation and the attempt count.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -18,30 +23,25 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(#[from] ConfigError),
 
-    /// No access token could be obtained.
+    /// No access token could be had, or the API refused a fresh one.
     #[error("authentication: {0}")]
-    Auth(String),
+    Auth(#[source] Arc<AuthError>),
 
-    /// The API answered with an error status (boxed: a problem is large).
+    /// The API answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
 
-    /// The request timed out.
-    #[error("timed out: {0}")]
-    Timeout(#[source] reqwest::Error),
+    /// The request timed out, on every attempt.
+    #[error("{}", .0.describe("timed out"))]
+    Timeout(#[source] Box<TransportError>),
 
     /// The request could not be sent or its answer not read.
-    #[error("transport: {0}")]
-    Transport(#[source] reqwest::Error),
+    #[error("{}", .0.describe("failed"))]
+    Transport(#[source] Box<TransportError>),
 
     /// The answer is not what the spec describes.
-    #[error("cannot decode the answer: {message}; the body starts with: {excerpt}")]
-    Decode {
-        /// What the decoder said, with the line and column.
-        message: String,
-        /// The start of the body, at most a few hundred bytes.
-        excerpt: String,
-    },
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
 
     /// The request was incomplete or a parameter could not be converted; nothing was sent.
     #[error("invalid request: {0}")]
@@ -50,6 +50,7 @@ pub enum Error {
 
 /// An error status from the API, with the problem the server described.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status code.
     pub status: u16,
@@ -57,6 +58,10 @@ pub struct ApiError {
     pub problem: Option<Problem>,
     /// The start of the body when it was not a JSON object.
     pub excerpt: Option<String>,
+    /// The generated method that was called, when known.
+    pub operation: Option<&'static str>,
+    /// Requests sent in all (0 when not counted).
+    pub attempts: u32,
 }
 
 impl ApiError {
@@ -77,7 +82,7 @@ impl ApiError {
                 return Some(parts.join(": "));
             }
         }
-        self.excerpt.clone()
+        self.excerpt.clone().filter(|excerpt| !excerpt.is_empty())
     }
 }
 
@@ -87,6 +92,9 @@ impl fmt::Display for ApiError {
             .ok()
             .and_then(|status| status.canonical_reason())
             .unwrap_or("");
+        if let Some(operation) = self.operation {
+            write!(f, "{operation}: ")?;
+        }
         write!(f, "HTTP {} {reason}", self.status)?;
 
         // A problem's title is often the reason phrase again; say it once.
@@ -100,8 +108,129 @@ impl fmt::Display for ApiError {
         if let Some(message) = message.filter(|message| message != reason) {
             write!(f, ": {message}")?;
         }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
         Ok(())
     }
+}
+
+/// A request that timed out or failed below HTTP.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe("failed"))]
+#[non_exhaustive]
+pub struct TransportError {
+    /// The generated method that was called, when known.
+    pub operation: Option<&'static str>,
+    /// Requests sent in all (0 when not counted).
+    pub attempts: u32,
+    /// reqwest's error: its message names the URL (whose query holds no secret) and cause.
+    #[source]
+    pub source: reqwest::Error,
+}
+
+impl TransportError {
+    fn describe(&self, what: &str) -> String {
+        let operation = self
+            .operation
+            .map(|operation| format!("{operation}: "))
+            .unwrap_or_default();
+        let attempts = match self.attempts {
+            0 | 1 => String::new(),
+            attempts => format!(" after {attempts} attempts"),
+        };
+        format!(
+            "{operation}request {what}{attempts}: {}",
+            cause_chain(&self.source)
+        )
+    }
+}
+
+/// An answer that does not decode as the spec's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The generated method that was called, when known.
+    pub operation: Option<&'static str>,
+    /// Where decoding stopped, as a path into the JSON (`data[3].allocatedQuantity`).
+    pub path: Option<String>,
+    /// What the decoder said, with the line and column.
+    pub message: String,
+    /// The start of the body, at most a few hundred bytes.
+    pub excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.operation {
+            write!(f, "{operation}: ")?;
+        }
+        write!(f, "cannot decode the answer")?;
+        if let Some(path) = &self.path {
+            write!(f, " at `{path}`")?;
+        }
+        write!(
+            f,
+            ": {}; the body starts with: {}",
+            self.message, self.excerpt
+        )
+    }
+}
+
+/// Why no access token could be had, or why the API refused one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint answered with an RFC 6749 error (`invalid_client`,
+    /// `temporarily_unavailable` ...).
+    #[error(
+        "the token endpoint {token_url} answered HTTP {status} {error}{}",
+        description.as_deref().map(|text| format!(" ({text})")).unwrap_or_default()
+    )]
+    TokenRefused {
+        /// The token URL.
+        token_url: String,
+        /// The HTTP status.
+        status: u16,
+        /// RFC 6749 `error`.
+        error: String,
+        /// RFC 6749 `error_description`.
+        description: Option<String>,
+    },
+    /// The token endpoint answered an error status without an RFC 6749 body.
+    #[error("the token endpoint {token_url} answered HTTP {status}: {excerpt}")]
+    TokenEndpoint {
+        /// The token URL.
+        token_url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of its body.
+        excerpt: String,
+    },
+    /// The token endpoint answered 2xx with something that is not a token response.
+    #[error("the token endpoint {token_url} sent no usable token: {reason}")]
+    TokenResponse {
+        /// The token URL.
+        token_url: String,
+        /// Where decoding stopped (the body is never quoted: it may hold a token).
+        reason: String,
+    },
+    /// The token request timed out or could not be sent.
+    #[error("the token request to {token_url} failed: {}", cause_chain(source))]
+    TokenTransport {
+        /// The token URL.
+        token_url: String,
+        /// reqwest's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The API answered 401 to a request made with a freshly fetched token.
+    #[error("{0}")]
+    Rejected(Box<ApiError>),
+    /// A token failure reported by a hook, when the call did not go through
+    /// [`Call::call`](crate::Call::call).
+    #[error("{0}")]
+    Hook(String),
 }
 
 /// A configuration that cannot work, naming the variable or value at fault.
@@ -132,43 +261,87 @@ pub enum ConfigError {
 impl Error {
     /// Turns the error of a generated client's `send()` into an [`Error`], reading the body
     /// of an undocumented error response to find the server's message.
+    ///
+    /// [`Call::call`](crate::Call::call) does this too, and adds the operation, the attempt
+    /// count, the typed token failure and the JSON path of a decoding error.
     pub async fn from_client(error: progenitor_client::Error<Problem>) -> Self {
+        Self::from_parts::<serde::de::IgnoredAny>(error, Ledger::default()).await
+    }
+
+    /// The conversion, with what the hooks noted and the type the body was decoded as.
+    pub(crate) async fn from_parts<T: DeserializeOwned>(
+        error: progenitor_client::Error<Problem>,
+        ledger: Ledger,
+    ) -> Self {
         use progenitor_client::Error as ClientError;
+
+        let Ledger {
+            operation,
+            attempts,
+            auth_failure,
+            ..
+        } = ledger;
+        let api = |status: u16, problem: Option<Problem>, excerpt: Option<String>| {
+            let error = Box::new(ApiError {
+                status,
+                problem,
+                excerpt,
+                operation,
+                attempts,
+            });
+            if status == 401 {
+                Self::Auth(Arc::new(AuthError::Rejected(error)))
+            } else {
+                Self::Api(error)
+            }
+        };
+        let transport = |source: reqwest::Error| {
+            let timed_out = source.is_timeout();
+            let error = Box::new(TransportError {
+                operation,
+                attempts,
+                source,
+            });
+            if timed_out {
+                Self::Timeout(error)
+            } else {
+                Self::Transport(error)
+            }
+        };
 
         match error {
             ClientError::InvalidRequest(message) => Self::InvalidRequest(message),
-            ClientError::Custom(message) => Self::Auth(message),
-            ClientError::ErrorResponse(response) => Self::Api(Box::new(ApiError {
-                status: response.status().as_u16(),
-                problem: Some(response.into_inner()),
-                excerpt: None,
-            })),
+            ClientError::Custom(message) => {
+                Self::Auth(auth_failure.unwrap_or_else(|| Arc::new(AuthError::Hook(message))))
+            }
+            ClientError::ErrorResponse(response) => api(
+                response.status().as_u16(),
+                Some(response.into_inner()),
+                None,
+            ),
             ClientError::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 match response.bytes().await {
-                    Ok(body) => Self::Api(Box::new(ApiError {
+                    Ok(body) => api(
                         status,
-                        problem: serde_json::from_slice::<Problem>(&body).ok(),
-                        excerpt: Some(excerpt(&body)),
-                    })),
-                    Err(error) => Self::from_reqwest(error),
+                        serde_json::from_slice::<Problem>(&body).ok(),
+                        Some(excerpt(&body)),
+                    ),
+                    Err(error) => transport(error),
                 }
             }
-            ClientError::InvalidResponsePayload(body, error) => Self::Decode {
-                message: error.to_string(),
-                excerpt: excerpt(&body),
-            },
+            ClientError::InvalidResponsePayload(body, error) => {
+                let path = json_path_of_failure::<T>(&body);
+                Self::Decode(Box::new(DecodeError {
+                    operation,
+                    path,
+                    message: error.to_string(),
+                    excerpt: excerpt(&body),
+                }))
+            }
             ClientError::CommunicationError(error)
             | ClientError::InvalidUpgrade(error)
-            | ClientError::ResponseBodyError(error) => Self::from_reqwest(error),
-        }
-    }
-
-    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
-        if error.is_timeout() {
-            Self::Timeout(error)
-        } else {
-            Self::Transport(error)
+            | ClientError::ResponseBodyError(error) => transport(error),
         }
     }
 
@@ -176,9 +349,94 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(error) => Some(error.status),
+            Self::Auth(error) => match error.as_ref() {
+                AuthError::Rejected(error) => Some(error.status),
+                _ => None,
+            },
             _ => None,
         }
     }
+
+    /// Whether the same call may succeed later: a timeout, a transport failure, or an answer
+    /// of 429, 500, 502, 503 or 504 (from the API or the token endpoint). The SDK has retried
+    /// these already; a caller may wait longer and try again.
+    pub fn is_retryable(&self) -> bool {
+        let transient = |status: u16| matches!(status, 429 | 500 | 502 | 503 | 504);
+        match self {
+            Self::Timeout(_) | Self::Transport(_) => true,
+            Self::Api(error) => transient(error.status),
+            Self::Auth(error) => match error.as_ref() {
+                AuthError::TokenTransport { .. } => true,
+                AuthError::TokenEndpoint { status, .. } => transient(*status),
+                AuthError::TokenRefused { status, error, .. } => {
+                    transient(*status) || error == "temporarily_unavailable"
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether authentication failed: the token endpoint, or the API's 401.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Self::Auth(_))
+    }
+
+    /// Whether the request, or the token request, timed out.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Self::Timeout(_) => true,
+            Self::Auth(error) => {
+                matches!(error.as_ref(), AuthError::TokenTransport { source, .. } if source.is_timeout())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the configuration is at fault; nothing was sent.
+    pub fn is_config(&self) -> bool {
+        matches!(self, Self::Config(_))
+    }
+
+    /// Requests sent before the call gave up (0 when not counted).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Api(error) => error.attempts,
+            Self::Timeout(error) | Self::Transport(error) => error.attempts,
+            Self::Auth(error) => match error.as_ref() {
+                AuthError::Rejected(error) => error.attempts,
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+}
+
+/// Decodes `body` again as `T`, tracking the path, to say where the first decode stopped.
+fn json_path_of_failure<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => None,
+        Err(error) => {
+            let path = error.path().to_string();
+            (path != ".").then_some(path)
+        }
+    }
+}
+
+/// An error's message followed by its causes, on one line.
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The first bytes of a body as text, cut on a character boundary.
@@ -199,38 +457,40 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_api_error_shows_status_title_and_detail() {
-        let problem: Problem = serde_json::from_value(serde_json::json!({
-            "title": "Forbidden", "status": 403, "detail": "Contract GFXY1299 is not granted"
-        }))
-        .unwrap();
-        let error = ApiError {
-            status: 403,
-            problem: Some(problem),
+    fn api(status: u16, problem: serde_json::Value) -> ApiError {
+        ApiError {
+            status,
+            problem: Some(serde_json::from_value(problem).unwrap()),
             excerpt: None,
-        };
+            operation: Some("get_daily_measures"),
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn an_api_error_shows_operation_status_and_detail() {
+        let error = api(
+            403,
+            serde_json::json!({"title": "Forbidden", "status": 403, "detail": "Contract X is not granted"}),
+        );
 
         assert_eq!(
             error.to_string(),
-            "HTTP 403 Forbidden: Contract GFXY1299 is not granted"
+            "get_daily_measures: HTTP 403 Forbidden: Contract X is not granted"
         );
     }
 
     #[test]
-    fn a_gateway_message_is_shown_too() {
-        let problem: Problem =
-            serde_json::from_value(serde_json::json!({"message": "Endpoint request timed out"}))
-                .unwrap();
-        let error = ApiError {
-            status: 504,
-            problem: Some(problem),
-            excerpt: None,
-        };
+    fn a_gateway_message_and_the_attempts_are_shown_too() {
+        let mut error = api(
+            504,
+            serde_json::json!({"message": "Endpoint request timed out"}),
+        );
+        error.attempts = 4;
 
         assert_eq!(
             error.to_string(),
-            "HTTP 504 Gateway Timeout: Endpoint request timed out"
+            "get_daily_measures: HTTP 504 Gateway Timeout: Endpoint request timed out (after 4 attempts)"
         );
     }
 
@@ -242,5 +502,24 @@ mod tests {
 
         assert!(cut.len() < 400, "{}", cut.len());
         assert!(cut.ends_with("(800 bytes in all)"), "{cut}");
+    }
+
+    #[test]
+    fn the_path_of_a_decoding_failure_is_found() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Row {
+            quantity: i64,
+        }
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Page {
+            data: Vec<Row>,
+        }
+
+        let path =
+            json_path_of_failure::<Page>(br#"{"data": [{"quantity": 1}, {"quantity": "x"}]}"#);
+
+        assert_eq!(path.as_deref(), Some("data[1].quantity"));
     }
 }

@@ -8,13 +8,14 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), ingrid::Error> {
-//! use ingrid::{Config, Environment, Ingrid};
+//! use ingrid::{Call, Config, Environment, Ingrid};
 //!
 //! // Or `Ingrid::from_env()`, reading INGRID_CLIENT_ID, INGRID_CLIENT_SECRET, INGRID_ENV ...
 //! let config = Config::new(Environment::Staging, "my-client-id", "my-client-secret")
 //!     .with_contract_code("GFXY1201");
 //! let ingrid = Ingrid::new(config)?;
 //!
+//! // `.call()` (from `ingrid::Call`) turns the generated `send()` into `Result<_, ingrid::Error>`.
 //! let page = ingrid
 //!     .allocations()
 //!     .get_daily_allocations()
@@ -22,11 +23,8 @@
 //!     .gas_day_from("2025-01-15")
 //!     .gas_day_to("2025-01-15")
 //!     .send()
-//!     .await;
-//! let page = match page {
-//!     Ok(page) => page.into_inner(),
-//!     Err(error) => return Err(ingrid::Error::from_client(error).await),
-//! };
+//!     .call()
+//!     .await?;
 //! for allocation in &page.data {
 //!     println!("{} {} {} kWh", allocation.gas_day, allocation.point_code, allocation.allocated_quantity);
 //! }
@@ -34,26 +32,35 @@
 //! # }
 //! ```
 //!
+//! Every request is retried on 429, 5xx and connection failures (see [`RetryPolicy`]) and sent
+//! once more with a new token after a 401. Errors fall in the categories of [`Error`], with
+//! predicates such as [`Error::is_retryable`].
+//!
 //! Secrets never show: the client secret and tokens are redacted in `Debug`, the
 //! `Authorization` header is marked sensitive, and no error or log line holds either.
 
 mod auth;
+mod call;
 mod config;
 mod error;
+mod transport;
 
 use std::sync::Arc;
 
 use ingrid_types::hooks::ClientContext;
 
-pub use auth::DEFAULT_TOKEN_LIFETIME;
+pub use auth::{DEFAULT_TOKEN_LIFETIME, REFRESH_RETRY_DELAY};
+pub use call::Call;
 pub use config::{
     AuthorizationScheme, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REFRESH_MARGIN,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, Environment, PRODUCTION_API_URL,
     PRODUCTION_TOKEN_URL, STAGING_API_URL, STAGING_TOKEN_URL, vars,
 };
-pub use error::{ApiError, ConfigError, Error};
+pub use error::{ApiError, AuthError, ConfigError, DecodeError, Error, TransportError};
 pub use ingrid_types as types;
 pub use ingrid_types::{GasDay, GasHour};
+pub use progenitor_client::{Error as ClientError, ResponseValue};
+pub use transport::RetryPolicy;
 
 #[cfg(feature = "allocations")]
 pub use ingrid_allocations as allocations;
@@ -107,9 +114,10 @@ impl Ingrid {
             client_secret: config.client_secret,
             timeout: config.token_timeout,
         };
-        let hooks = auth::TokenHooks {
+        let hooks = transport::TokenHooks {
             cache: auth::TokenCache::new(endpoint, config.refresh_margin),
             scheme: config.authorization,
+            retry: config.retry,
         };
         let context = ClientContext::new(Arc::new(hooks));
         let api_url = config.environment.api_url();

@@ -1,0 +1,285 @@
+//! The token cache and the transport on a bad night: shared failures, refreshes that fail,
+//! revoked tokens. (Retries on 429 and 5xx run against the sandbox's fault modes, on paused
+//! time, in `faults.rs`.)
+
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use ingrid::{Call, Ingrid};
+use serde_json::{Value, json};
+
+use crate::support::{self, CONTRACT, TOKEN};
+
+const PATH: &str = "/v1/allocations/daily-allocations";
+const NEW_TOKEN: &str = "eyJ0b2tlbi10d28ifQ";
+
+fn empty_page() -> Value {
+    json!({
+        "contractCode": CONTRACT, "gasDayFrom": "2025-01-15", "gasDayTo": "2025-01-15",
+        "data": [], "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
+    })
+}
+
+async fn call(ingrid: &Ingrid) -> Result<(), ingrid::Error> {
+    ingrid
+        .allocations()
+        .get_daily_allocations()
+        .contract_code(CONTRACT)
+        .gas_day_from("2025-01-15")
+        .gas_day_to("2025-01-15")
+        .send()
+        .call()
+        .await
+        .map(|_| ())
+}
+
+/// A token endpoint that answers `status` with an RFC 6749 or plain body, `times` times
+/// (`None`: always).
+async fn failing_token_endpoint<'a>(
+    server: &'a MockServer,
+    status: u16,
+    times: Option<usize>,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            let then = then
+                .status(status)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"error": "temporarily_unavailable", "error_description": "maintenance"}),
+                );
+            if let Some(times) = times {
+                then.up_to_n_times(times);
+            }
+        })
+        .await
+}
+
+/// A resource that accepts only `token`.
+async fn resource_for<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(PATH)
+                .header("authorization", format!("Bearer {token}"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(empty_page());
+        })
+        .await
+}
+
+/// A resource that refuses `token` with 401.
+async fn refusing<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(PATH)
+                .header("authorization", format!("Bearer {token}"));
+            then.status(401)
+                .header("content-type", "application/problem+json")
+                .header("www-authenticate", "Bearer error=\"invalid_token\"")
+                .json_body(
+                    json!({"title": "Unauthorized", "status": 401, "detail": "Token revoked"}),
+                );
+        })
+        .await
+}
+
+/// Moves tokio's clock on while no request is in flight.
+async fn advance(duration: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(duration).await;
+    tokio::time::resume();
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_calls_on_a_cold_cache_make_one_token_request() {
+    let server = MockServer::start_async().await;
+    let token = support::token_endpoint(&server, TOKEN, 7200).await;
+    let resource = resource_for(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+
+    let results = futures::future::join_all((0..1000).map(|_| call(&ingrid))).await;
+
+    assert!(results.iter().all(Result::is_ok));
+    token.assert_calls_async(1).await;
+    resource.assert_calls_async(1000).await;
+}
+
+#[tokio::test]
+async fn waiters_share_a_failed_token_request_and_the_next_call_tries_again() {
+    let server = MockServer::start_async().await;
+    let down = failing_token_endpoint(&server, 503, Some(1)).await;
+    let up = support::token_endpoint(&server, TOKEN, 7200).await;
+    resource_for(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+
+    let results = futures::future::join_all((0..200).map(|_| call(&ingrid))).await;
+
+    down.assert_calls_async(1).await;
+    up.assert_calls_async(0).await;
+    for result in &results {
+        let error = result.as_ref().unwrap_err();
+        assert!(error.is_auth() && error.is_retryable(), "{error}");
+        assert!(error.to_string().contains("HTTP 503"), "{error}");
+    }
+
+    // The endpoint is back: the first call after it succeeds, with nothing rebuilt.
+    call(&ingrid).await.unwrap();
+    up.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_the_valid_token_until_it_really_expires() {
+    let server = MockServer::start_async().await;
+    let good = support::token_endpoint(&server, TOKEN, 7200).await;
+    let resource = resource_for(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+    call(&ingrid).await.unwrap();
+
+    // Due for refresh (60 to 90 s before expiry), and the token endpoint is down.
+    good.delete_async().await;
+    let down = failing_token_endpoint(&server, 500, None).await;
+    advance(Duration::from_secs(7141)).await;
+    call(&ingrid).await.unwrap();
+    down.assert_calls_async(1).await;
+
+    // Within the retry delay, no new token request; after it, one more.
+    call(&ingrid).await.unwrap();
+    down.assert_calls_async(1).await;
+    advance(ingrid::REFRESH_RETRY_DELAY).await;
+    call(&ingrid).await.unwrap();
+    down.assert_calls_async(2).await;
+    resource.assert_calls_async(4).await;
+
+    // Expired for good: now the failure is the caller's.
+    advance(Duration::from_secs(60)).await;
+    let error = call(&ingrid).await.unwrap_err();
+    assert!(error.is_auth(), "{error}");
+}
+
+#[tokio::test]
+async fn without_expires_in_a_token_lives_the_default_lifetime() {
+    let server = MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"access_token": TOKEN, "token_type": "Bearer"}));
+        })
+        .await;
+    resource_for(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+    let lifetime = ingrid::DEFAULT_TOKEN_LIFETIME;
+
+    call(&ingrid).await.unwrap();
+    advance(lifetime - Duration::from_secs(91)).await;
+    call(&ingrid).await.unwrap();
+    token.assert_calls_async(1).await;
+    advance(Duration::from_secs(32)).await;
+    call(&ingrid).await.unwrap();
+
+    token.assert_calls_async(2).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_token_request_has_its_own_timeout() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .delay(Duration::from_secs(30))
+                .json_body(json!({"access_token": TOKEN}));
+        })
+        .await;
+    let config = support::config(&server).with_token_timeout(Duration::from_secs(5));
+    let ingrid = Ingrid::new(config).unwrap();
+    let started = tokio::time::Instant::now();
+
+    let error = call(&ingrid).await.unwrap_err();
+
+    assert!(error.is_auth() && error.is_timeout(), "{error:?}");
+    // The paused clock jumps to the first timer: the 5 s token timeout, not the 60 s one.
+    assert!(
+        started.elapsed() <= Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_401_drops_that_token_and_replays_the_request_once_with_a_new_one() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"access_token": TOKEN, "expires_in": 7200}))
+                .up_to_n_times(1);
+        })
+        .await;
+    let second = support::token_endpoint(&server, NEW_TOKEN, 7200).await;
+    let refused = refusing(&server, TOKEN).await;
+    let accepted = resource_for(&server, NEW_TOKEN).await;
+    let ingrid = support::client(&server);
+
+    call(&ingrid).await.unwrap();
+
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    refused.assert_calls_async(1).await;
+    accepted.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_401s_cause_one_token_request() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"access_token": TOKEN, "expires_in": 7200}))
+                .up_to_n_times(1);
+        })
+        .await;
+    let second = support::token_endpoint(&server, NEW_TOKEN, 7200).await;
+    refusing(&server, TOKEN).await;
+    let accepted = resource_for(&server, NEW_TOKEN).await;
+    let ingrid = support::client(&server);
+
+    let results = futures::future::join_all((0..50).map(|_| call(&ingrid))).await;
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    first.assert_calls_async(1).await;
+    second.assert_calls_async(1).await;
+    accepted.assert_calls_async(50).await;
+}
+
+#[tokio::test]
+async fn a_second_401_is_an_auth_error_and_nothing_loops() {
+    let server = MockServer::start_async().await;
+    let token = support::token_endpoint(&server, TOKEN, 7200).await;
+    let refused = refusing(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+
+    let error = call(&ingrid).await.unwrap_err();
+
+    let ingrid::Error::Auth(auth) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        matches!(auth.as_ref(), ingrid::AuthError::Rejected(_)),
+        "{auth:?}"
+    );
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(error.attempts(), 2);
+    assert!(error.to_string().contains("Token revoked"), "{error}");
+    refused.assert_calls_async(2).await;
+    token.assert_calls_async(2).await;
+}
