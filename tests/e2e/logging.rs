@@ -9,7 +9,10 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
 use httpmock::prelude::*;
+use ingrid::{Call, Ingrid, RetryPolicy};
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 
@@ -30,19 +33,66 @@ impl Write for Captured {
     }
 }
 
+const NEW_TOKEN: &str = "eyJ0b2tlbi10d28ifQ";
+const PATH: &str = "/v1/allocations/daily-allocations";
+
+fn empty_page() -> serde_json::Value {
+    json!({
+        "contractCode": CONTRACT, "gasDayFrom": "2025-01-15", "gasDayTo": "2025-01-15",
+        "data": [], "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
+    })
+}
+
+async fn call(ingrid: &Ingrid) -> Result<(), ingrid::Error> {
+    ingrid
+        .allocations()
+        .get_daily_allocations()
+        .contract_code(CONTRACT)
+        .gas_day_from("2025-01-15")
+        .gas_day_to("2025-01-15")
+        .send()
+        .call()
+        .await
+        .map(|_| ())
+}
+
+/// One test, so that nothing else in this binary logs while it captures.
 #[tokio::test]
-async fn trace_logs_name_the_operation_and_status_and_hold_no_secret() {
+async fn trace_logs_follow_each_request_and_each_token_decision_and_hold_no_secret() {
     let server = MockServer::start_async().await;
-    support::token_endpoint(&server, TOKEN, 7200).await;
-    support::resource(
-        &server,
-        "/v1/allocations/daily-allocations",
-        json!({
-            "contractCode": CONTRACT, "gasDayFrom": "2025-01-15", "gasDayTo": "2025-01-15",
-            "data": [], "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
-        }),
-    )
-    .await;
+    let first_token = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"access_token": TOKEN, "expires_in": 7200}))
+                .up_to_n_times(1);
+        })
+        .await;
+    support::token_endpoint(&server, NEW_TOKEN, 7200).await;
+    // The first token is revoked; the second one meets a 503 once, then an answer.
+    server
+        .mock_async(|when, then| {
+            when.path(PATH)
+                .header("authorization", format!("Bearer {TOKEN}"));
+            then.status(401)
+                .json_body(json!({"title": "Unauthorized", "detail": "revoked"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path(PATH)
+                .header("authorization", format!("Bearer {NEW_TOKEN}"));
+            then.status(503)
+                .json_body(json!({"title": "Service Unavailable"}))
+                .up_to_n_times(1);
+        })
+        .await;
+    support::resource(&server, PATH, empty_page()).await;
+    let quick = RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        ..RetryPolicy::default()
+    };
     let captured = Captured::default();
     let writer = captured.clone();
     // Everything at TRACE but the mock server's own logs, which print what it received.
@@ -53,27 +103,49 @@ async fn trace_logs_name_the_operation_and_status_and_hold_no_secret() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    support::client(&server)
-        .allocations()
-        .get_daily_allocations()
-        .contract_code(CONTRACT)
-        .gas_day_from("2025-01-15")
-        .gas_day_to("2025-01-15")
-        .send()
-        .await
-        .unwrap();
+    // A token exchange, a 401 and its replay, a retry.
+    let ingrid = Ingrid::new(support::config(&server).with_retry_policy(quick)).unwrap();
+    call(&ingrid).await.unwrap();
+    // A hundred callers on the cold cache of a second client: one token request, one event.
+    let second = Ingrid::new(support::config(&server)).unwrap();
+    futures::future::join_all((0..100).map(|_| call(&second))).await;
+    // A failure: a token endpoint that refuses.
+    first_token.delete_async().await;
+    let refusing = MockServer::start_async().await;
+    refusing
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(401)
+                .json_body(json!({"error": "invalid_client"}));
+        })
+        .await;
+    let failing = Ingrid::new(support::config(&refusing)).unwrap();
+    let errors = futures::future::join_all((0..20).map(|_| call(&failing))).await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("operation=\"get_daily_allocations\""),
         "{logs}"
     );
-    assert!(logs.contains("status=200"), "{logs}");
-    assert!(logs.contains("duration_ms="), "{logs}");
-    assert!(logs.contains("fetched an access token"), "{logs}");
-    assert!(!logs.contains(TOKEN), "the token is logged: {logs}");
     assert!(
-        !logs.contains(CLIENT_SECRET),
-        "the secret is logged: {logs}"
+        logs.contains(&format!("contract_code=\"{CONTRACT}\"")),
+        "{logs}"
     );
+    assert!(
+        logs.contains("status=200") && logs.contains("duration_ms="),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("retrying") && logs.contains("next_attempt=2"),
+        "{logs}"
+    );
+    assert!(logs.contains("the API refused the access token"), "{logs}");
+    assert_eq!(logs.matches("fetched an access token").count(), 3, "{logs}");
+    assert_eq!(logs.matches("no access token").count(), 1, "{logs}");
+    for secret in [TOKEN, NEW_TOKEN, CLIENT_SECRET] {
+        assert!(!logs.contains(secret), "{secret} is logged: {logs}");
+        for error in errors.iter().filter_map(|result| result.as_ref().err()) {
+            assert!(!format!("{error} {error:?}").contains(secret), "{error:?}");
+        }
+    }
 }
