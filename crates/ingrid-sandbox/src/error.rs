@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use ingrid_openapi::SpecError;
 
-/// Why a sandbox could not be built, started or served.
+/// Why a sandbox could not be built, started or served, or a fault text not parsed.
 ///
 /// Requests never produce this error: a bad request gets an HTTP error answer from the running
 /// sandbox instead.
@@ -32,6 +32,16 @@ pub enum SandboxError {
         /// The builder method whose value is refused (`credentials`).
         setting: &'static str,
         /// Why it is refused.
+        reason: String,
+    },
+
+    /// A fault of [`Faults`](crate::Faults) cannot work as documented, or its text form does not
+    /// parse: an unknown name, an item given twice, a value out of range.
+    #[error("invalid sandbox fault `{item}`: {reason}")]
+    Fault {
+        /// The item in the text form (`revoke-every=0`), as written when it was parsed.
+        item: String,
+        /// Why it is refused, and what is expected instead.
         reason: String,
     },
 

@@ -38,6 +38,12 @@
 //! request's `pointCode`, `pointType` and `direction`. Other fields take the spec's `example`,
 //! quantities varying within ±20 % from row to row, or a value built from the schema.
 //!
+//! **Faults**, off by default: [`SandboxBuilder::faults`] makes a run misbehave on purpose, so
+//! that a client's resilience can be tested: short-lived or revoked tokens, 429 with
+//! `Retry-After`, bursts of 503, slow answers, truncated JSON bodies, a token endpoint outage.
+//! They are driven by request counters, never by chance, and have a text form
+//! (`revoke-every=10,unavailable=3/10`) for `ingrid sandbox serve --faults`; see [`Faults`].
+//!
 //! # Example
 //!
 //! ```
@@ -60,6 +66,7 @@
 mod calendar;
 mod catalog;
 mod error;
+mod faults;
 mod generate;
 mod oauth;
 mod parameters;
@@ -72,6 +79,7 @@ mod server;
 mod tokens;
 
 pub use error::SandboxError;
+pub use faults::Faults;
 pub use ingrid_openapi::SpecSet;
 pub use parameters::{MAX_DAILY_RANGE_GAS_DAYS, MAX_HOURLY_RANGE_GAS_DAYS};
 pub use sandbox::{RunningSandbox, Sandbox, SandboxBuilder};

@@ -2,7 +2,9 @@
 //!
 //! The checks run in the order a gateway in front of Ingrid would apply them: the access token
 //! (401), then the parameters and the gas-day range (400), then the contract (403). Only a
-//! request that passes all of them gets generated data.
+//! request that passes all of them gets generated data. The [faults](crate::Faults) of the run
+//! act around these checks: they may delay the answer, revoke tokens first, answer 503 or 429
+//! instead, or truncate the generated body.
 
 use hyper::header::{self, HeaderMap};
 use hyper::http::request::Parts;
@@ -19,15 +21,60 @@ use crate::tokens::TokenStatus;
 /// The query parameter that names the contract of every call.
 const CONTRACT_CODE: &str = "contractCode";
 
-/// Answers `request` for `endpoint`, whose path parameters the route captured.
-// TODO(#4): there is no way yet to make the sandbox answer 429 (with `Retry-After`) or a 5xx, which
-// the SDK's retry tests will want; it needs a fault-injection setting on the builder.
-pub(crate) fn answer(
+/// Answers `request` for `endpoint`, whose path parameters the route captured, with the faults
+/// of the run applied; the request's span records their names in `fault` (`slow+revoke`).
+pub(crate) async fn answer(
     state: &State,
     endpoint: &Endpoint,
     path_values: &[(&str, String)],
     request: &Parts,
 ) -> Response<Body> {
+    let instance = request.uri.path();
+    let faults = state.faults.resource_request();
+    let mut applied = faults.names();
+
+    if let Some(delay) = faults.delay {
+        tokio::time::sleep(delay).await;
+    }
+    if faults.revoke {
+        tracing::debug!("fault: revoking every issued token");
+        state.tokens.revoke_all();
+    }
+
+    let response = if let Some(refusal) = faults.refusal {
+        state.faults.refusal(refusal, instance)
+    } else {
+        match check(state, endpoint, path_values, request) {
+            Checked::Refused(refused) => refused,
+            Checked::Passed(body) if state.faults.truncates_success() => {
+                applied.push("truncate");
+                responses::truncated_json(endpoint.success_status, &body)
+            }
+            Checked::Passed(body) => responses::json(endpoint.success_status, &body),
+        }
+    };
+
+    if !applied.is_empty() {
+        tracing::Span::current().record("fault", tracing::field::display(applied.join("+")));
+    }
+    response
+}
+
+/// What the checks of a request found.
+enum Checked {
+    /// Every check passed: the generated success body.
+    Passed(Value),
+    /// A check failed: its answer.
+    Refused(Response<Body>),
+}
+
+/// Checks the request and generates its body, or answers the first check it fails.
+fn check(
+    state: &State,
+    endpoint: &Endpoint,
+    path_values: &[(&str, String)],
+    request: &Parts,
+) -> Checked {
     let instance = request.uri.path();
 
     if let Err(refusal) = authorize(state, &request.headers) {
@@ -36,7 +83,9 @@ pub(crate) fn answer(
             "resource request refused: access token"
         );
         let response = responses::problem(StatusCode::UNAUTHORIZED, refusal.detail, instance);
-        return responses::with_header(response, header::WWW_AUTHENTICATE, refusal.challenge);
+        let response =
+            responses::with_header(response, header::WWW_AUTHENTICATE, refusal.challenge);
+        return Checked::Refused(response);
     }
 
     let checked = RequestValues::read(endpoint, path_values, request.uri.query(), &request.headers)
@@ -49,7 +98,8 @@ pub(crate) fn answer(
         Ok(checked) => checked,
         Err(detail) => {
             tracing::debug!(detail, "resource request refused: parameters");
-            return responses::problem(StatusCode::BAD_REQUEST, &detail, instance);
+            let response = responses::problem(StatusCode::BAD_REQUEST, &detail, instance);
+            return Checked::Refused(response);
         }
     };
 
@@ -57,16 +107,15 @@ pub(crate) fn answer(
         && contract != state.contract_code
     {
         let detail = format!("Contract {contract} is not granted to this client");
-        return responses::problem(StatusCode::FORBIDDEN, &detail, instance);
+        return Checked::Refused(responses::problem(StatusCode::FORBIDDEN, &detail, instance));
     }
 
-    let body = generate::body(&BodyRequest {
+    Checked::Passed(generate::body(&BodyRequest {
         endpoint,
         values: &values,
         range,
         paging,
-    });
-    responses::json(endpoint.success_status, &body)
+    }))
 }
 
 /// Why a request's token is refused.
@@ -101,6 +150,10 @@ fn authorize(state: &State, headers: &HeaderMap) -> Result<(), Refusal> {
         TokenStatus::Valid => Ok(()),
         TokenStatus::Expired => Err(Refusal {
             detail: "The access token has expired",
+            challenge: INVALID_TOKEN_CHALLENGE,
+        }),
+        TokenStatus::Revoked => Err(Refusal {
+            detail: "The access token has been revoked; request a new one",
             challenge: INVALID_TOKEN_CHALLENGE,
         }),
         TokenStatus::Unknown => Err(invalid),

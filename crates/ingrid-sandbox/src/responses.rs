@@ -27,6 +27,26 @@ pub(crate) fn json(status: StatusCode, body: &Value) -> Response<Body> {
     with_body(status, "application/json", body)
 }
 
+/// A JSON answer whose body is cut in half, for the fault `truncate-every`: the first half of
+/// the bytes (cut between two characters), with the `Content-Length` of what is sent, so that
+/// the client reads a whole answer that is not valid JSON.
+pub(crate) fn truncated_json(status: StatusCode, body: &Value) -> Response<Body> {
+    let mut bytes = serialise(body);
+
+    let mut half = bytes.len() / 2;
+    // Step back over UTF-8 continuation bytes; at most three, and index 0 always starts one.
+    while half > 0
+        && bytes
+            .get(half)
+            .is_some_and(|byte| byte & 0b1100_0000 == 0b1000_0000)
+    {
+        half -= 1;
+    }
+    bytes.truncate(half);
+
+    with_bytes(status, "application/json", bytes)
+}
+
 /// An RFC 7807 problem whose `instance` is the request path.
 pub(crate) fn problem(status: StatusCode, detail: &str, instance: &str) -> Response<Body> {
     let body = json!({
@@ -67,9 +87,16 @@ pub(crate) fn with_header(
 }
 
 fn with_body(status: StatusCode, content_type: &'static str, body: &Value) -> Response<Body> {
-    // Serialising a `Value` cannot fail: its map keys are strings.
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    with_bytes(status, content_type, serialise(body))
+}
 
+fn serialise(body: &Value) -> Vec<u8> {
+    // Serialising a `Value` cannot fail: its map keys are strings.
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+/// An answer of `bytes`; hyper sends their length as `Content-Length`.
+fn with_bytes(status: StatusCode, content_type: &'static str, bytes: Vec<u8>) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     *response.status_mut() = status;
     response

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
 use crate::error::SandboxError;
+use crate::faults::{FaultInjector, Faults};
 use crate::oauth::{ClientCredentials, TOKEN_PATH};
 use crate::server::{self, State};
 use crate::tokens::TokenStore;
@@ -24,7 +25,7 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 ///
 /// Every setting has a default that serves the embedded specs to the demo client: port 0 (any
 /// free port), tokens valid for one hour, client [`DEMO_CLIENT_ID`] with secret
-/// [`DEMO_CLIENT_SECRET`], contract [`DEMO_CONTRACT_CODE`].
+/// [`DEMO_CLIENT_SECRET`], contract [`DEMO_CONTRACT_CODE`], no faults.
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct SandboxBuilder {
     port: u16,
@@ -32,6 +33,7 @@ pub struct SandboxBuilder {
     specs: Option<SpecSet>,
     credentials: ClientCredentials,
     contract_code: String,
+    faults: Faults,
 }
 
 impl Default for SandboxBuilder {
@@ -45,6 +47,7 @@ impl Default for SandboxBuilder {
                 client_secret: DEMO_CLIENT_SECRET.to_owned(),
             },
             contract_code: DEMO_CONTRACT_CODE.to_owned(),
+            faults: Faults::none(),
         }
     }
 }
@@ -61,6 +64,7 @@ impl fmt::Debug for SandboxBuilder {
             )
             .field("credentials", &self.credentials)
             .field("contract_code", &self.contract_code)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -75,7 +79,8 @@ impl SandboxBuilder {
 
     /// How long an issued access token stays valid; the token response's `expires_in` is this,
     /// in whole seconds. Defaults to one hour. Expiry follows tokio's clock, so tests on paused
-    /// time can expire tokens with `tokio::time::advance`.
+    /// time can expire tokens with `tokio::time::advance`. A
+    /// [`Faults::token_lifetime`] in [`faults`](Self::faults) takes precedence.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
         self
@@ -113,11 +118,23 @@ impl SandboxBuilder {
         self
     }
 
+    /// Faults to inject on purpose: 401 after revoked tokens, 429, bursts of 503, slow or
+    /// truncated answers, a token endpoint outage, short-lived tokens; see [`Faults`]. Defaults
+    /// to none.
+    ///
+    /// [`build`](Self::build) refuses faults that cannot work as documented (a 503 burst longer
+    /// than its period, for example).
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
     /// Checks the settings and reads every operation of the specs.
     ///
     /// # Errors
     ///
     /// [`SandboxError::InvalidSetting`] for refused credentials or contract code;
+    /// [`SandboxError::Fault`], naming the item, for refused [`faults`](Self::faults);
     /// [`SandboxError::Spec`], naming the file and JSON pointer, when a spec does not parse or
     /// bundle, when two operations share a method and path, or when an operation has no JSON
     /// success body to emulate.
@@ -150,19 +167,23 @@ impl SandboxBuilder {
             ));
         }
 
+        self.faults.check()?;
+
         let specs = match self.specs {
             Some(specs) => specs,
             None => embedded_specs()?,
         };
         let catalog = Catalog::from_specs(&specs)?;
+        let token_lifetime = self.faults.lifetime().unwrap_or(self.token_lifetime);
 
         Ok(Sandbox {
             port: self.port,
             state: Arc::new(State {
                 catalog,
-                tokens: TokenStore::new(self.token_lifetime),
+                tokens: TokenStore::new(token_lifetime),
                 credentials: self.credentials,
                 contract_code: self.contract_code,
+                faults: FaultInjector::new(self.faults),
             }),
         })
     }
@@ -202,6 +223,7 @@ impl fmt::Debug for Sandbox {
             .field("credentials", &self.state.credentials)
             .field("contract_code", &self.state.contract_code)
             .field("operations", &self.state.catalog.endpoints().len())
+            .field("faults", self.state.faults.faults())
             .finish()
     }
 }
@@ -252,8 +274,9 @@ impl Sandbox {
 
     /// Serves until ctrl-c, for `ingrid sandbox serve` and tools such as curl or Postman.
     ///
-    /// Logs the base and token URLs and the credentials at INFO on start (the secret only when
-    /// it is the public [`DEMO_CLIENT_SECRET`]), then waits for ctrl-c and shuts down.
+    /// Logs the base and token URLs, the credentials (the secret only when it is the public
+    /// [`DEMO_CLIENT_SECRET`]) and the faults, if any, at INFO on start, then waits for ctrl-c
+    /// and shuts down.
     ///
     /// # Errors
     ///
@@ -262,6 +285,7 @@ impl Sandbox {
     pub async fn serve(self) -> Result<(), SandboxError> {
         let credentials = self.state.credentials.clone();
         let contract_code = self.state.contract_code.clone();
+        let faults = self.state.faults.faults().clone();
         let running = self.start().await?;
 
         let shown_secret = if credentials.client_secret == DEMO_CLIENT_SECRET {
@@ -281,6 +305,9 @@ impl Sandbox {
             contract_code = %contract_code,
             "sandbox credentials"
         );
+        if !faults.is_empty() {
+            tracing::info!(%faults, "injecting faults on purpose");
+        }
         for (domain, api, path) in running.operations() {
             let url = format!("{}{path}", running.base_url());
             tracing::info!(%domain, %api, %url, "serving");

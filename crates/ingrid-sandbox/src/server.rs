@@ -17,6 +17,7 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use crate::catalog::{Catalog, Route};
+use crate::faults::FaultInjector;
 use crate::oauth::{self, ClientCredentials, TOKEN_PATH};
 use crate::resources;
 use crate::responses::{self, Body};
@@ -36,6 +37,7 @@ pub(crate) struct State {
     pub(crate) tokens: TokenStore,
     pub(crate) credentials: ClientCredentials,
     pub(crate) contract_code: String,
+    pub(crate) faults: FaultInjector,
 }
 
 /// Serves connections from `listener` until `shutdown` turns true or its sender is dropped, then
@@ -109,7 +111,7 @@ async fn serve_connection(
 }
 
 /// Answers one request inside a span that records its method, path, operation, status and
-/// duration.
+/// duration, and the faults injected into it, if any.
 async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
     let started = std::time::Instant::now();
     let span = tracing::info_span!(
@@ -117,6 +119,7 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Body> {
         method = %request.method(),
         path = %request.uri().path(),
         operation = Empty,
+        fault = Empty,
         status = Empty,
         duration_ms = Empty,
     );
@@ -142,6 +145,10 @@ async fn route(state: &State, request: Request<Incoming>) -> Response<Body> {
         if request.method() != Method::POST {
             return method_not_allowed(request.method(), &[&Method::POST], &path);
         }
+        if state.faults.token_outage() {
+            tracing::Span::current().record("fault", tracing::field::display("token-outage"));
+            return state.faults.token_unavailable();
+        }
         return oauth::token(request, &state.credentials, &state.tokens).await;
     }
 
@@ -152,7 +159,7 @@ async fn route(state: &State, request: Request<Incoming>) -> Response<Body> {
 
             // The body of a GET means nothing to Ingrid; only the head is read.
             let (parts, _body) = request.into_parts();
-            resources::answer(state, endpoint, &path_values, &parts)
+            resources::answer(state, endpoint, &path_values, &parts).await
         }
         Route::MethodNotAllowed(allowed) => method_not_allowed(request.method(), &allowed, &path),
         Route::NotFound => {

@@ -26,6 +26,8 @@ pub(crate) enum TokenStatus {
     Valid,
     /// Issued by this sandbox, but its lifetime is over.
     Expired,
+    /// Issued by this sandbox, then revoked by the fault `revoke-every`.
+    Revoked,
     /// Not issued by this sandbox, or forgotten long after it expired.
     Unknown,
 }
@@ -34,8 +36,15 @@ pub(crate) enum TokenStatus {
 /// showing them.
 pub(crate) struct TokenStore {
     lifetime: Duration,
-    /// Token to its expiry; `None` when the lifetime is too long for the clock to represent.
-    issued: Mutex<HashMap<String, Option<Instant>>>,
+    issued: Mutex<HashMap<String, Issued>>,
+}
+
+/// What the store remembers of one token.
+#[derive(Debug, Clone, Copy)]
+struct Issued {
+    /// `None` when the lifetime is too long for the clock to represent.
+    expires_at: Option<Instant>,
+    revoked: bool,
 }
 
 impl std::fmt::Debug for TokenStore {
@@ -75,34 +84,54 @@ impl TokenStore {
         // Expired tokens are kept for one more lifetime, so that a client using one hears
         // "expired" rather than "not valid".
         let forget_after = self.lifetime;
-        issued.retain(|_, expiry| {
-            expiry.is_none_or(|expiry| now.saturating_duration_since(expiry) <= forget_after)
+        issued.retain(|_, token| {
+            token
+                .expires_at
+                .is_none_or(|expiry| now.saturating_duration_since(expiry) <= forget_after)
         });
         if issued.len() >= MAX_REMEMBERED_TOKENS {
             let first_to_expire = issued
                 .iter()
-                .filter_map(|(token, expiry)| expiry.map(|expiry| (expiry, token.clone())))
-                .min();
-            if let Some((_, token)) = first_to_expire {
+                .filter_map(|(token, issued)| issued.expires_at.map(|expiry| (expiry, token)))
+                .min()
+                .map(|(_, token)| token.clone());
+            if let Some(token) = first_to_expire {
                 issued.remove(&token);
             }
         }
 
-        issued.insert(token.clone(), expires_at);
+        let remembered = Issued {
+            expires_at,
+            revoked: false,
+        };
+        issued.insert(token.clone(), remembered);
         token
+    }
+
+    /// Revokes every token issued so far; tokens issued later are valid as usual. Revoked
+    /// tokens are remembered as long as expired ones, so that a client using one hears
+    /// "revoked" rather than "not valid".
+    pub(crate) fn revoke_all(&self) {
+        for token in self.issued().values_mut() {
+            token.revoked = true;
+        }
     }
 
     /// Whether `token` is one this sandbox issued, and still valid.
     pub(crate) fn status(&self, token: &str) -> TokenStatus {
         match self.issued().get(token) {
             None => TokenStatus::Unknown,
-            Some(Some(expiry)) if Instant::now() >= *expiry => TokenStatus::Expired,
+            Some(Issued { revoked: true, .. }) => TokenStatus::Revoked,
+            Some(Issued {
+                expires_at: Some(expiry),
+                ..
+            }) if Instant::now() >= *expiry => TokenStatus::Expired,
             Some(_) => TokenStatus::Valid,
         }
     }
 
     /// The table, even if a thread panicked while holding it: every update leaves it whole.
-    fn issued(&self) -> MutexGuard<'_, HashMap<String, Option<Instant>>> {
+    fn issued(&self) -> MutexGuard<'_, HashMap<String, Issued>> {
         self.issued.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -137,5 +166,17 @@ mod tests {
         store.issue();
 
         assert_eq!(store.status(&old), TokenStatus::Unknown);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn revoking_affects_only_the_tokens_issued_so_far() {
+        let store = TokenStore::new(Duration::from_secs(60));
+        let old = store.issue();
+
+        store.revoke_all();
+        let new = store.issue();
+
+        assert_eq!(store.status(&old), TokenStatus::Revoked);
+        assert_eq!(store.status(&new), TokenStatus::Valid);
     }
 }
