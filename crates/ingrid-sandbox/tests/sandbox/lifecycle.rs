@@ -1,12 +1,7 @@
 //! Building, starting, logging and stopping a sandbox.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use ingrid_sandbox::{DEMO_CLIENT_SECRET, Sandbox, SandboxError, SpecSet};
 use reqwest::StatusCode;
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::support::{self, DAILY_ALLOCATIONS, client, get, range_query, start};
 
@@ -211,46 +206,10 @@ fn debug_output_never_shows_the_secret() {
     }
 }
 
-/// Log output written into memory.
-#[derive(Debug, Clone, Default)]
-struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
-
-impl CapturedLogs {
-    fn text(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for CapturedLogs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut captured = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        captured.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for CapturedLogs {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn each_request_is_logged_with_method_path_status_and_duration_but_no_secret() {
-    let logs = CapturedLogs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new("ingrid_sandbox=trace"))
-        .with_ansi(false)
-        .with_writer(logs.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = support::CapturedLogs::default();
+    let _guard = logs.capture();
     let sandbox = start().await;
     let client = client();
 

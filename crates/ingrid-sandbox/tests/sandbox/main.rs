@@ -4,6 +4,7 @@
 //! file.
 
 mod data;
+mod faults;
 mod lifecycle;
 mod requests;
 mod schemas;

@@ -1,10 +1,16 @@
 //! What every test needs: a started sandbox, an HTTP client that only talks to it, a token.
 
+use std::cell::RefCell;
+use std::io::Write;
+use std::sync::{Arc, Mutex, Once, PoisonError};
+
 use ingrid_sandbox::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONTRACT_CODE, RunningSandbox, Sandbox, SandboxBuilder,
 };
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The reference daily operation of the Allocations spec.
 pub const DAILY_ALLOCATIONS: &str = "/v1/allocations/daily-allocations";
@@ -117,4 +123,83 @@ pub fn records(body: &Value) -> &Vec<Value> {
     body["data"]
         .as_array()
         .expect("the answer has a data array")
+}
+
+/// Log output written into memory.
+///
+/// Tests run in parallel threads, and tracing caches whether a log statement is wanted the
+/// first time any thread reaches it; with a subscriber per thread, a statement first reached by
+/// another test would stay silent here. So one global subscriber, installed on first use, writes
+/// each event into the captured logs of the thread that emits it, if that thread captures.
+/// `#[tokio::test]` runs the sandbox on the test's own thread, so its events land there.
+#[derive(Debug, Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+thread_local! {
+    /// The logs the current thread captures into, if any.
+    static CAPTURING: RefCell<Option<CapturedLogs>> = const { RefCell::new(None) };
+}
+
+/// Stops capturing on this thread when dropped.
+#[derive(Debug)]
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURING.with(|capturing| capturing.borrow_mut().take());
+    }
+}
+
+impl CapturedLogs {
+    /// Captures every event of the sandbox, down to TRACE, emitted on this thread until the
+    /// guard is dropped.
+    pub fn capture(&self) -> CaptureGuard {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_env_filter(EnvFilter::new("ingrid_sandbox=trace"))
+                .with_ansi(false)
+                .with_writer(ThreadLogs)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in the sandbox tests");
+        });
+
+        CAPTURING.with(|capturing| *capturing.borrow_mut() = Some(self.clone()));
+        CaptureGuard(())
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// Writes into the logs the emitting thread captures, or nowhere.
+#[derive(Debug, Clone, Copy)]
+struct ThreadLogs;
+
+impl Write for ThreadLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURING.with(|capturing| {
+            if let Some(logs) = capturing.borrow().as_ref() {
+                let mut captured = logs.0.lock().unwrap_or_else(PoisonError::into_inner);
+                captured.extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for ThreadLogs {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        *self
+    }
 }
