@@ -3,7 +3,8 @@
 //! - `generate [--domain NAME] [--check]`: writes every crate's generated module from
 //!   `spec/`; with `--check`, writes nothing and fails with a diff when the committed code
 //!   and the specs disagree.
-//! - `validate`: checks that the specs load, their references resolve and they generate.
+//! - `validate [SPEC...] [--format human|github]`: every problem of the specs, each with its
+//!   file, line and JSON pointer; then a trial generation. Exits non-zero on any problem.
 
 mod cli_table;
 mod coverage;
@@ -11,12 +12,15 @@ mod generate;
 mod open_enum;
 mod scaffold;
 mod transform;
+mod validate;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ingrid_openapi::SpecSet;
+use validate::{Finding, Rule, SpecFolder};
 
 #[derive(Parser)]
 #[command(
@@ -39,8 +43,16 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
-    /// Check that every spec loads, resolves and generates.
-    Validate,
+    /// Check the specs: every problem, with its file, line and JSON pointer.
+    Validate {
+        /// Spec files or folders to check (default: every file of spec/). The other files of
+        /// a named file's folder are read too, for references.
+        #[arg(value_name = "SPEC")]
+        specs: Vec<PathBuf>,
+        /// `github` prints workflow commands that annotate the pull request.
+        #[arg(long, value_enum, default_value = "human")]
+        format: validate::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,7 +61,7 @@ fn main() -> ExitCode {
 
     let result = match cli.task {
         Task::Generate { domain, check } => run_generate(&root, domain.as_deref(), check),
-        Task::Validate => run_validate(&root),
+        Task::Validate { specs, format } => run_validate(&root, &specs, format),
     };
     match result {
         Ok(code) => code,
@@ -72,6 +84,17 @@ fn load_specs(root: &Path) -> Result<SpecSet, String> {
 }
 
 fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCode, String> {
+    // progenitor panics or generates wrong code on what validate catches: never let it see that.
+    let folder = SpecFolder::load(&root.join("spec"), "spec")?;
+    let findings = validate::check(&folder, &BTreeSet::new());
+    if !findings.is_empty() {
+        print_findings(&folder, &findings, validate::Format::Human);
+        return Err(format!(
+            "{}; nothing was generated (`cargo xtask validate` lists them again)",
+            problem_count(&findings)
+        ));
+    }
+
     let set = load_specs(root)?;
     let outputs = generate::generate(&set, domain).map_err(|error| error.to_string())?;
 
@@ -115,18 +138,160 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
     Ok(ExitCode::FAILURE)
 }
 
-fn run_validate(root: &Path) -> Result<ExitCode, String> {
-    let set = load_specs(root)?;
-    let outputs = generate::generate(&set, None).map_err(|error| error.to_string())?;
-    let operations: usize = set
-        .domains()
-        .map(|document| ingrid_openapi::operations(&document.value).len())
-        .sum();
-    println!(
-        "{} specs, {} operations: all load, resolve and generate ({} outputs)",
-        set.documents().count(),
-        operations,
-        outputs.len()
-    );
-    Ok(ExitCode::SUCCESS)
+/// One folder to validate and the files of it to report on (all when empty).
+struct ValidateTarget {
+    dir: PathBuf,
+    display: String,
+    only: BTreeSet<String>,
+}
+
+/// Groups the command line's files and folders by folder; none means the workspace's spec/.
+fn validate_targets(root: &Path, specs: &[PathBuf]) -> Result<Vec<ValidateTarget>, String> {
+    if specs.is_empty() {
+        return Ok(vec![ValidateTarget {
+            dir: root.join("spec"),
+            display: "spec".to_owned(),
+            only: BTreeSet::new(),
+        }]);
+    }
+
+    let mut by_dir: BTreeMap<PathBuf, ValidateTarget> = BTreeMap::new();
+    for spec in specs {
+        let (dir, file) = if spec.is_dir() {
+            (spec.clone(), None)
+        } else if spec.is_file() {
+            let parent = spec.parent().unwrap_or(Path::new("")).to_path_buf();
+            let name = spec
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
+            (parent, name)
+        } else {
+            return Err(format!("no such spec file or folder: {}", spec.display()));
+        };
+        let display = match dir.to_string_lossy().trim_end_matches('/') {
+            "" => ".".to_owned(),
+            text => text.to_owned(),
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let target = by_dir.entry(dir.clone()).or_insert_with(|| ValidateTarget {
+            dir,
+            display,
+            only: BTreeSet::new(),
+        });
+        match file {
+            Some(name) => {
+                target.only.insert(name);
+            }
+            // A folder named as a whole reports on all its files.
+            None => target.only.clear(),
+        }
+    }
+    Ok(by_dir.into_values().collect())
+}
+
+fn run_validate(
+    root: &Path,
+    specs: &[PathBuf],
+    format: validate::Format,
+) -> Result<ExitCode, String> {
+    let mut problems = Vec::new();
+    let mut counts = validate::Counts {
+        specs: 0,
+        operations: 0,
+        schemas: 0,
+    };
+
+    for target in validate_targets(root, specs)? {
+        let folder = SpecFolder::load(&target.dir, &target.display)?;
+        let mut findings = validate::check(&folder, &target.only);
+        if findings.is_empty() {
+            findings = trial_generation(&folder, &target.only);
+        }
+        print_findings(&folder, &findings, format);
+        problems.extend(findings);
+
+        let folder_counts = validate::counts(&folder);
+        counts.specs += folder_counts.specs;
+        counts.operations += folder_counts.operations;
+        counts.schemas += folder_counts.schemas;
+    }
+
+    if problems.is_empty() {
+        println!(
+            "{} specs, {} operations, {} schemas: valid",
+            counts.specs, counts.operations, counts.schemas
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("{}", problem_count(&problems));
+    Ok(ExitCode::FAILURE)
+}
+
+/// Generates in memory once every rule passed: what progenitor still refuses (or panics on)
+/// becomes a finding at the operation it names.
+fn trial_generation(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
+    let set = folder.spec_set();
+    let Err(error) = generate::generate(&set, None) else {
+        return Vec::new();
+    };
+
+    let pointer = error
+        .operation
+        .as_deref()
+        .and_then(|operation| {
+            let document = set.get(&error.file)?;
+            ingrid_openapi::operations(&document.value)
+                .into_iter()
+                .find(|candidate| {
+                    candidate.operation_id() == Some(operation) || candidate.path == operation
+                })
+                .map(|candidate| candidate.pointer)
+        })
+        .unwrap_or_default();
+    let finding = Finding {
+        line: folder.line_of(&error.file, &pointer),
+        file: error.file.clone(),
+        pointer,
+        rule: Rule::GenerationFailed,
+        message: format!(
+            "every rule passed but generation failed (add a rule to `cargo xtask validate` for \
+             this): {}",
+            error.message
+        ),
+    };
+    if only.is_empty() || only.contains(&finding.file) {
+        vec![finding]
+    } else {
+        Vec::new()
+    }
+}
+
+fn print_findings(folder: &SpecFolder, findings: &[Finding], format: validate::Format) {
+    for finding in findings {
+        println!("{}", validate::render(finding, &folder.display, format));
+    }
+}
+
+/// `3 problems in 2 spec files`.
+fn problem_count(findings: &[Finding]) -> String {
+    let files: BTreeSet<&str> = findings
+        .iter()
+        .map(|finding| finding.file.as_str())
+        .collect();
+    let plural = |count: usize, word: &str| {
+        if count == 1 {
+            format!("{count} {word}")
+        } else {
+            format!("{count} {word}s")
+        }
+    };
+    format!(
+        "{} in {}",
+        plural(findings.len(), "problem"),
+        plural(files.len(), "spec file")
+    )
 }

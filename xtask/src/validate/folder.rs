@@ -1,0 +1,130 @@
+//! The spec files of one folder, read for validation.
+//!
+//! Each file is parsed on its own, so that a syntax error in one file is reported beside the
+//! problems of the others instead of stopping the run, as `SpecSet::load_dir` would.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ingrid_openapi::{Document, SpecSet};
+use serde_json::Value;
+
+use super::lines::LineIndex;
+use super::{Finding, Rule};
+
+/// The readable spec files of a folder, with their line indexes.
+#[derive(Debug)]
+pub struct SpecFolder {
+    /// How messages name the folder: `spec` for the workspace's, otherwise the path given.
+    pub display: String,
+    /// Every file that parsed, by file name.
+    pub documents: BTreeMap<String, Document>,
+    lines: BTreeMap<String, LineIndex>,
+    /// A finding for every file that is not a YAML mapping.
+    pub unreadable: Vec<Finding>,
+}
+
+impl SpecFolder {
+    /// Reads every `*.yaml` and `*.yml` file of `dir`; `display` is how messages name `dir`.
+    pub fn load(dir: &Path, display: &str) -> Result<Self, String> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|error| format!("cannot read the spec folder {display}: {error}"))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "yaml" || extension == "yml")
+            })
+            .collect();
+        paths.sort();
+
+        let mut sources = Vec::with_capacity(paths.len());
+        for path in paths {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let source = std::fs::read_to_string(&path)
+                .map_err(|error| format!("cannot read {display}/{name}: {error}"))?;
+            sources.push((name, source));
+        }
+        Ok(Self::from_sources(display, sources))
+    }
+
+    /// Builds a folder from `(file name, YAML source)` pairs.
+    pub fn from_sources<N, S>(display: &str, sources: impl IntoIterator<Item = (N, S)>) -> Self
+    where
+        N: AsRef<str>,
+        S: AsRef<str>,
+    {
+        let mut folder = Self {
+            display: display.trim_end_matches('/').to_owned(),
+            documents: BTreeMap::new(),
+            lines: BTreeMap::new(),
+            unreadable: Vec::new(),
+        };
+        for (name, source) in sources {
+            let (name, source) = (name.as_ref(), source.as_ref());
+            let index = LineIndex::parse(source);
+            match Document::parse(name, source) {
+                Ok(document) => {
+                    // Both parsers accepted the file, or only serde_yaml did: then there are
+                    // no line numbers, but the findings still have their pointers.
+                    folder
+                        .lines
+                        .insert(name.to_owned(), index.unwrap_or_default());
+                    folder.documents.insert(name.to_owned(), document);
+                }
+                Err(error) => {
+                    let line = match &index {
+                        Err(syntax) => Some(syntax.line),
+                        Ok(_) => serde_yaml_line(source),
+                    };
+                    folder.unreadable.push(Finding {
+                        file: name.to_owned(),
+                        pointer: String::new(),
+                        line,
+                        rule: Rule::InvalidYaml,
+                        message: error.message,
+                    });
+                }
+            }
+        }
+        folder
+    }
+
+    /// Whether `file` exists in the folder but could not be read.
+    pub fn is_unreadable(&self, file: &str) -> bool {
+        self.unreadable.iter().any(|finding| finding.file == file)
+    }
+
+    /// The parsed value of `file`.
+    pub fn value(&self, file: &str) -> Option<&Value> {
+        self.documents.get(file).map(|document| &document.value)
+    }
+
+    /// The readable documents as the loader's set, for bundling.
+    pub fn spec_set(&self) -> SpecSet {
+        SpecSet::from_sources(
+            self.documents
+                .values()
+                .map(|document| (document.file.as_str(), document.source.as_str())),
+        )
+        .expect("every document of the folder parsed once already")
+    }
+
+    /// The line of `pointer` in `file`, when the YAML parser knows it.
+    pub fn line_of(&self, file: &str, pointer: &str) -> Option<usize> {
+        self.lines.get(file)?.line_of(pointer)
+    }
+}
+
+/// serde_yaml's line for a file that yaml-rust2 reads but serde_yaml refuses (a duplicate key).
+fn serde_yaml_line(source: &str) -> Option<usize> {
+    serde_yaml::from_str::<serde_yaml::Value>(source)
+        .err()?
+        .location()
+        .map(|location| location.line())
+}
