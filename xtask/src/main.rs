@@ -133,7 +133,11 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
     }
     eprintln!("\nout of date with spec/ (run `cargo xtask generate`):");
     for (output, _) in &stale {
-        eprintln!("  {} (from spec/{})", output.path.display(), output.spec);
+        eprintln!(
+            "  {}: {}",
+            output.path.display(),
+            generate::staleness(root, output)
+        );
     }
     Ok(ExitCode::FAILURE)
 }
