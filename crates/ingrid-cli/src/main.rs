@@ -122,6 +122,33 @@ fn command() -> Command {
         command = command.subcommand(domain_command);
     }
 
+    // The variable is read here, as the flag's default, so that clap checks a bad value in it
+    // exactly like a bad flag: a usage error (exit code 2) that names the bad item.
+    const SANDBOX_FAULTS: &str = "INGRID_SANDBOX_FAULTS";
+    let mut faults = Arg::new("faults")
+        .long("faults")
+        .value_name("SPEC")
+        .value_parser(|spec: &str| spec.parse::<ingrid_sandbox::Faults>())
+        .hide_default_value(true)
+        .help(format!(
+            "Faults to inject on purpose, as in rate-limit-every=5,unavailable=3/10 \
+             [default: {SANDBOX_FAULTS}, else none]"
+        ))
+        .long_help(format!(
+            "Faults to inject on purpose, so that a client's resilience can be tested: \
+             comma-separated NAME=VALUE items, driven by request counters. \
+             token-lifetime=5s (tokens expire after 5 s), revoke-every=10 (every 10th resource \
+             request revokes every token: 401), rate-limit-every=5 (429), retry-after=2 \
+             (Retry-After of 429, default 1, and of 503), unavailable=3/10 (of every 10 \
+             resource requests the first 3 get 503), slow=500ms and slow-every=3 (delayed \
+             answers), truncate-every=7 (every 7th success has half its JSON body), \
+             token-outage=2 (the first 2 token requests get 503).\n\n\
+             [default: {SANDBOX_FAULTS}, else none]"
+        ));
+    if let Some(spec) = std::env::var_os(SANDBOX_FAULTS) {
+        faults = faults.default_value(spec);
+    }
+
     command.subcommand(
         Command::new("sandbox")
             .about("The embedded Ingrid emulator, on 127.0.0.1")
@@ -136,7 +163,8 @@ fn command() -> Command {
                             .value_parser(clap::value_parser!(u16))
                             .default_value("8080")
                             .help("Port to listen on, on 127.0.0.1 (0 picks a free one)"),
-                    ),
+                    )
+                    .arg(faults),
             ),
     )
 }
@@ -203,8 +231,13 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
 
     if domain == "sandbox" && api == "serve" {
         let port = *api_matches.get_one::<u16>("port").expect("has a default");
+        let faults = api_matches
+            .get_one::<ingrid_sandbox::Faults>("faults")
+            .cloned()
+            .unwrap_or_default();
         return Sandbox::builder()
             .port(port)
+            .faults(faults)
             .build()?
             .serve()
             .await

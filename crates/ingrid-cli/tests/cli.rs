@@ -381,3 +381,75 @@ async fn sandbox_serve_answers_a_client_until_it_is_stopped() {
 
     assert!(result.unwrap() > 0);
 }
+
+/// Runs `ingrid sandbox serve` on a free port with these variables and extra arguments, and
+/// stops it once it listens, or after five seconds if it never does; returns its output and
+/// whether it listened.
+fn sandbox_serve_with(vars: &[(&str, &str)], extra_args: &[&str]) -> (Output, bool) {
+    // A free port: bind to port 0, note the port, release it for the child.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ingrid"))
+        .env_clear()
+        .envs(vars.iter().copied())
+        .args(["sandbox", "serve", "--port", &port])
+        .args(extra_args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let address = format!("127.0.0.1:{port}");
+    let mut listened = false;
+    for _ in 0..100 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if std::net::TcpStream::connect(&address).is_ok() {
+            listened = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+    }
+    (child.wait_with_output().unwrap(), listened)
+}
+
+#[test]
+fn a_bad_faults_spec_is_a_usage_error_naming_the_bad_item() {
+    let from_flag = sandbox_serve_with(&[], &["--faults", "slow=1s,revoke-every=0"]);
+    let from_variable = sandbox_serve_with(&[("INGRID_SANDBOX_FAULTS", "bogus=1")], &[]);
+
+    for ((output, listened), item) in [(from_flag, "revoke-every=0"), (from_variable, "bogus=1")] {
+        let message = stderr(&output);
+        assert!(!listened, "the sandbox served: {message}");
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        let errors: Vec<&str> = message
+            .lines()
+            .filter(|line| line.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{message}");
+        assert!(errors[0].contains(&format!("`{item}`")), "{message}");
+    }
+}
+
+#[test]
+fn sandbox_serve_logs_the_faults_it_injects() {
+    let (output, listened) = sandbox_serve_with(
+        &[("INGRID_SANDBOX_FAULTS", "bogus=1")],
+        &["--faults", "unavailable=3/10,rate-limit-every=5"],
+    );
+
+    let logs = stderr(&output);
+    assert!(listened, "the sandbox never listened: {logs}");
+    assert!(
+        logs.contains("rate-limit-every=5,unavailable=3/10"),
+        "the flag, not the variable, sets the faults: {logs}"
+    );
+}
