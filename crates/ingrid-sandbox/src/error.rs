@@ -39,7 +39,8 @@ pub enum SandboxError {
     /// parse: an unknown name, an item given twice, a value out of range.
     #[error("invalid sandbox fault `{item}`: {reason}")]
     Fault {
-        /// The item in the text form (`revoke-every=0`), as written when it was parsed.
+        /// The item in the text form (`revoke-every=0`), as written when it was parsed; the
+        /// whole text when an item is empty.
         item: String,
         /// Why it is refused, and what is expected instead.
         reason: String,

@@ -323,9 +323,11 @@ impl FromStr for Faults {
                 reason,
             };
             if item.is_empty() {
-                return Err(refuse(
-                    "an empty item; separate faults with single commas".to_owned(),
-                ));
+                // An empty item cannot be shown; the whole text can.
+                return Err(SandboxError::Fault {
+                    item: text.to_owned(),
+                    reason: "it has an empty item; separate faults with single commas".to_owned(),
+                });
             }
             let Some((name, value)) = item.split_once('=') else {
                 return Err(refuse(format!("write it as NAME=VALUE; {}", known_names())));
@@ -745,8 +747,12 @@ mod tests {
             ("bogus=1", "bogus=1", "unknown fault"),
             ("slow=1s,bogus=1", "bogus=1", "token-lifetime, revoke-every"),
             ("slow", "slow", "NAME=VALUE"),
-            ("slow=1s,,revoke-every=2", "", "empty item"),
-            ("slow=1s,", "", "empty item"),
+            (
+                "slow=1s,,revoke-every=2",
+                "slow=1s,,revoke-every=2",
+                "empty item",
+            ),
+            ("slow=1s,", "slow=1s,", "empty item"),
             ("slow=fast", "slow=fast", "not a duration"),
             ("slow=500", "slow=500", "ms, s, m or h"),
             ("slow=5d", "slow=5d", "ms, s, m or h"),
