@@ -5,9 +5,12 @@
 //!   and the specs disagree.
 //! - `validate [SPEC...] [--format human|github]`: every problem of the specs, each with its
 //!   file, line and JSON pointer; then a trial generation. Exits non-zero on any problem.
+//! - `diff [--base REV] [--format text|markdown]`: each crate's API changes between the specs
+//!   at a git revision and the working tree, breaking or additive, with the semver bump.
 
 mod cli_table;
 mod coverage;
+mod diff;
 mod generate;
 mod open_enum;
 mod scaffold;
@@ -53,6 +56,18 @@ enum Task {
         #[arg(long, value_enum, default_value = "human")]
         format: validate::Format,
     },
+    /// List each crate's API changes between the specs at a git revision and the working tree.
+    ///
+    /// Exit status: 0 when no API changed, 3 when every change is additive, 4 when one is
+    /// breaking, 1 when the comparison could not be made.
+    Diff {
+        /// The revision to compare with (default: the merge base of HEAD and main).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// `markdown` for a pull request or a job summary.
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +77,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Generate { domain, check } => run_generate(&root, domain.as_deref(), check),
         Task::Validate { specs, format } => run_validate(&root, &specs, format),
+        Task::Diff { base, format } => run_diff(&root, base.as_deref(), format),
     };
     match result {
         Ok(code) => code,
@@ -298,4 +314,29 @@ fn problem_count(findings: &[Finding]) -> String {
         plural(findings.len(), "problem"),
         plural(files.len(), "spec file")
     )
+}
+
+/// `diff`'s exit status when every change is additive.
+const EXIT_ADDITIVE: u8 = 3;
+/// `diff`'s exit status when a change is breaking.
+const EXIT_BREAKING: u8 = 4;
+
+fn run_diff(root: &Path, base: Option<&str>, format: diff::Format) -> Result<ExitCode, String> {
+    let base = match base {
+        Some(base) => base.to_owned(),
+        None => diff::default_base(root)?,
+    };
+    let old = diff::specs_at(root, &base)?;
+    let new = load_specs(root)?;
+
+    let diffs = diff::compare(&old, &new)?;
+    let version = diff::workspace_version(root).unwrap_or_else(|| "0.1.0".to_owned());
+    print!("{}", diff::render(&diffs, &base, &version, format));
+
+    let impact = diffs.iter().filter_map(diff::CrateDiff::impact).max();
+    Ok(match impact {
+        None => ExitCode::SUCCESS,
+        Some(diff::Impact::Additive) => ExitCode::from(EXIT_ADDITIVE),
+        Some(diff::Impact::Breaking) => ExitCode::from(EXIT_BREAKING),
+    })
 }
