@@ -8,6 +8,7 @@
 
 mod domains;
 mod errors;
+mod faults;
 mod forward_compatibility;
 mod resilience;
 mod resources;

@@ -3,7 +3,7 @@
 //! ```text
 //! ingrid [--env production|staging|sandbox|custom] [--api-url URL --token-url URL]
 //!        [--contract CODE] <domain> <api> --from YYYY-MM-DD --to YYYY-MM-DD [filters]
-//! ingrid sandbox serve [--port 8080]
+//! ingrid sandbox serve [--port 8080] [--faults SPEC]
 //! ```
 //!
 //! The records of every page are printed as one JSON array on stdout. Credentials come from
@@ -32,6 +32,9 @@ const CONTRACT_CODE: &str = "contractCode";
 const GAS_DAY_FROM: &str = "gasDayFrom";
 const GAS_DAY_TO: &str = "gasDayTo";
 const PAGE: &str = "page";
+
+/// Faults the sandbox injects, for `sandbox serve` and for queries with `--env sandbox`.
+const SANDBOX_FAULTS: &str = "INGRID_SANDBOX_FAULTS";
 
 /// No result has more pages than this; a server that keeps saying "more" is stopped here.
 const MAX_PAGES: u32 = 100_000;
@@ -124,7 +127,6 @@ fn command() -> Command {
 
     // The variable is read here, as the flag's default, so that clap checks a bad value in it
     // exactly like a bad flag: a usage error (exit code 2) that names the bad item.
-    const SANDBOX_FAULTS: &str = "INGRID_SANDBOX_FAULTS";
     let mut faults = Arg::new("faults")
         .long("faults")
         .value_name("SPEC")
@@ -369,7 +371,15 @@ impl Target {
     ) -> Result<(Ingrid, String, Option<ingrid_sandbox::RunningSandbox>), Failure> {
         match self {
             Self::Sandbox { contract_code } => {
-                let sandbox = Sandbox::builder().build()?.start().await?;
+                let faults = match std::env::var(SANDBOX_FAULTS) {
+                    Ok(spec) if !spec.trim().is_empty() => {
+                        spec.parse::<ingrid_sandbox::Faults>().map_err(|error| {
+                            Failure::Config(format!("{SANDBOX_FAULTS}: {error}"))
+                        })?
+                    }
+                    _ => ingrid_sandbox::Faults::none(),
+                };
+                let sandbox = Sandbox::builder().faults(faults).build()?.start().await?;
                 let environment = Environment::custom(&sandbox.token_url(), &sandbox.base_url())
                     .map_err(|error| Failure::Config(error.to_string()))?;
                 let config = Config::new(environment, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);

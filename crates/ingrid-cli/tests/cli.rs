@@ -453,3 +453,31 @@ fn sandbox_serve_logs_the_faults_it_injects() {
         "the flag, not the variable, sets the faults: {logs}"
     );
 }
+
+#[test]
+fn a_query_on_the_sandbox_rides_out_the_faults_of_the_variable() {
+    let faults = (
+        "INGRID_SANDBOX_FAULTS",
+        "unavailable=1/5,revoke-every=7".to_owned(),
+    );
+    let args = [
+        "--env",
+        "sandbox",
+        "allocations",
+        "hourly-allocations",
+        "--from",
+        "2024-10-26",
+        "--to",
+        "2024-10-26",
+        "--size",
+        "10",
+    ];
+
+    let rows = records(&ingrid_with(&[faults], &args));
+
+    assert_eq!(
+        rows.len(),
+        75,
+        "every page arrives despite a 503 in every five requests and revoked tokens"
+    );
+}
