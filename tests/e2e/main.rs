@@ -12,5 +12,6 @@ mod faults;
 mod forward_compatibility;
 mod resilience;
 mod resources;
+mod secrets;
 mod support;
 mod token;

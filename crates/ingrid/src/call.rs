@@ -30,6 +30,9 @@ pub(crate) struct Ledger {
     pub auth_failure: Option<Arc<AuthError>>,
     /// Whether the request was sent again with a new token after a 401.
     pub replayed: bool,
+    /// The tokens the call's requests carried, so that an error quoting the server never
+    /// repeats one (a misbehaving server may echo the request).
+    pub tokens: Vec<oauth2::AccessToken>,
 }
 
 fn note(update: impl FnOnce(&mut Ledger)) {
@@ -51,6 +54,10 @@ pub(crate) fn note_auth_failure(error: Arc<AuthError>) {
 
 pub(crate) fn note_replayed() {
     note(|ledger| ledger.replayed = true);
+}
+
+pub(crate) fn note_token(token: &oauth2::AccessToken) {
+    note(|ledger| ledger.tokens.push(token.clone()));
 }
 
 /// Turns the future of a generated `send()` into `Result<T, ingrid::Error>`.

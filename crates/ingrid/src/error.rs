@@ -279,9 +279,13 @@ impl Error {
             operation,
             attempts,
             auth_failure,
+            tokens,
             ..
         } = ledger;
+        let redact = |text: String| redacted(text, &tokens);
         let api = |status: u16, problem: Option<Problem>, excerpt: Option<String>| {
+            let problem = problem.map(|problem| redacted_problem(problem, &tokens));
+            let excerpt = excerpt.map(redact);
             let error = Box::new(ApiError {
                 status,
                 problem,
@@ -335,8 +339,8 @@ impl Error {
                 Self::Decode(Box::new(DecodeError {
                     operation,
                     path,
-                    message: error.to_string(),
-                    excerpt: excerpt(&body),
+                    message: redact(error.to_string()),
+                    excerpt: redact(excerpt(&body)),
                 }))
             }
             ClientError::CommunicationError(error)
@@ -410,6 +414,33 @@ impl Error {
             _ => 0,
         }
     }
+}
+
+/// `text` with every token of the call replaced by a marker.
+fn redacted(text: String, tokens: &[oauth2::AccessToken]) -> String {
+    tokens
+        .iter()
+        .map(|token| token.secret())
+        .filter(|token| !token.is_empty())
+        .fold(text, |text, token| {
+            if text.contains(token.as_str()) {
+                text.replace(token.as_str(), "[redacted]")
+            } else {
+                text
+            }
+        })
+}
+
+/// `problem` with every token of the call replaced by a marker, wherever the server put it.
+fn redacted_problem(problem: Problem, tokens: &[oauth2::AccessToken]) -> Problem {
+    let Ok(text) = serde_json::to_string(&problem) else {
+        return problem;
+    };
+    let cleaned = redacted(text.clone(), tokens);
+    if cleaned == text {
+        return problem;
+    }
+    serde_json::from_str(&cleaned).unwrap_or(problem)
 }
 
 /// Decodes `body` again as `T`, tracking the path, to say where the first decode stopped.

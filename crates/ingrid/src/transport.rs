@@ -185,6 +185,7 @@ impl RequestHooks for TokenHooks {
             })?;
             let value = self.authorization(token.secret())?;
             request.headers_mut().insert(AUTHORIZATION, value);
+            call::note_token(&token);
             Ok(())
         })
     }
@@ -223,6 +224,7 @@ impl RequestHooks for TokenHooks {
                 return Ok(response);
             };
             replay.headers_mut().insert(AUTHORIZATION, value);
+            call::note_token(&token);
             call::note_replayed();
             self.send_with_retries(client, replay, operation).await
         })

@@ -1,0 +1,121 @@
+//! Neither the client secret nor a token ever shows in an error's `Display` or `Debug`, even
+//! when the server echoes them.
+
+use httpmock::prelude::*;
+use ingrid::{Call, Ingrid};
+use serde_json::json;
+
+use crate::support::{self, CLIENT_SECRET, CONTRACT, TOKEN};
+
+const PATH: &str = "/v1/allocations/daily-allocations";
+
+fn assert_clean(what: &str, text: &str) {
+    assert!(!text.contains(TOKEN), "{what} shows the token: {text}");
+    assert!(
+        !text.contains(CLIENT_SECRET),
+        "{what} shows the secret: {text}"
+    );
+}
+
+async fn error_of(ingrid: &Ingrid) -> ingrid::Error {
+    ingrid
+        .allocations()
+        .get_daily_allocations()
+        .contract_code(CONTRACT)
+        .gas_day_from("2025-01-15")
+        .gas_day_to("2025-01-15")
+        .send()
+        .call()
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn errors_never_repeat_a_token_the_server_echoes() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    let echo = format!("bad request from Authorization: Bearer {TOKEN}");
+    server
+        .mock_async(|when, then| {
+            when.path(PATH).query_param("gasDayFrom", "2025-01-15");
+            then.status(400)
+                .json_body(json!({"title": "Bad Request", "detail": echo}));
+        })
+        .await;
+    let ingrid = support::client(&server);
+
+    let error = error_of(&ingrid).await;
+
+    assert_eq!(error.status(), Some(400));
+    assert!(error.to_string().contains("[redacted]"), "{error}");
+    assert_clean("Display", &error.to_string());
+    assert_clean("Debug", &format!("{error:?}"));
+}
+
+#[tokio::test]
+async fn a_body_that_echoes_the_token_is_redacted_in_decode_errors() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    server
+        .mock_async(|when, then| {
+            when.path(PATH);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(format!("{{\"seen\": \"{TOKEN}\""));
+        })
+        .await;
+    let ingrid = support::client(&server);
+
+    let error = error_of(&ingrid).await;
+
+    assert!(matches!(error, ingrid::Error::Decode(_)), "{error:?}");
+    assert_clean("Display", &error.to_string());
+    assert_clean("Debug", &format!("{error:?}"));
+}
+
+#[tokio::test]
+async fn every_error_category_and_public_type_is_clean() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    server
+        .mock_async(|when, then| {
+            when.path(PATH);
+            then.status(401).json_body(json!({"title": "Unauthorized"}));
+        })
+        .await;
+    let config = support::config(&server);
+    let ingrid = Ingrid::new(config.clone()).unwrap();
+    let refused = error_of(&ingrid).await;
+    let nowhere = {
+        // A port nothing listens on: a transport failure after the retries.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let environment = ingrid::Environment::custom(
+            &format!("http://{closed}/oauth2/token"),
+            &format!("http://{closed}"),
+        )
+        .unwrap();
+        let config = ingrid::Config::new(environment, support::CLIENT_ID, CLIENT_SECRET);
+        error_of(&Ingrid::new(config).unwrap()).await
+    };
+    let missing = ingrid::Config::from_lookup(|name| {
+        (name == ingrid::vars::CLIENT_SECRET).then(|| CLIENT_SECRET.to_owned())
+    })
+    .unwrap_err();
+
+    assert!(refused.is_auth(), "{refused:?}");
+    assert!(nowhere.is_auth() && nowhere.is_retryable(), "{nowhere:?}");
+    let texts = [
+        format!("{refused} {refused:?}"),
+        format!("{nowhere} {nowhere:?}"),
+        format!("{missing} {missing:?}"),
+        format!("{config:?}"),
+        format!("{ingrid:?}"),
+        format!("{} {:?}", config.environment(), config.environment()),
+    ];
+    for text in texts {
+        assert_clean("output", &text);
+    }
+}
