@@ -872,9 +872,10 @@ components:
         );
         let new = domain(
             ROW,
-            "        - {name: pointCode, in: query, required: true, schema: {type: string}}\n        \
-             - {name: size, in: query, schema: {type: integer}}\n        - {name: gasDayFrom, \
-             in: query, required: true, schema: {type: string, format: date}}",
+            "        - {name: pointCode, in: query, required: true, schema: {type: string}}\n\
+             \x20       - {name: size, in: query, schema: {type: integer}}\n\
+             \x20       - {name: gasDayFrom, in: query, required: true, schema: {type: string, \
+             format: date}}",
         );
 
         let changes = domain_changes(&old, &new);

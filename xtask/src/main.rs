@@ -7,7 +7,9 @@
 //!   file, line and JSON pointer; then a trial generation. Exits non-zero on any problem.
 //! - `diff [--base REV] [--format text|markdown]`: each crate's API changes between the specs
 //!   at a git revision and the working tree, breaking or additive, with the semver bump.
+//! - `ci`: the checks of `.ci/run` and the GitHub workflow, in their order.
 
+mod ci;
 mod cli_table;
 mod coverage;
 mod diff;
@@ -68,6 +70,9 @@ enum Task {
         #[arg(long, value_enum, default_value = "text")]
         format: diff::Format,
     },
+    /// Run the checks of continuous integration, as `.ci/run` does: validate, generate
+    /// --check, fmt, clippy, one domain alone, tests, doc.
+    Ci,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         Task::Generate { domain, check } => run_generate(&root, domain.as_deref(), check),
         Task::Validate { specs, format } => run_validate(&root, &specs, format),
         Task::Diff { base, format } => run_diff(&root, base.as_deref(), format),
+        Task::Ci => Ok(ci::run(&root)),
     };
     match result {
         Ok(code) => code,

@@ -773,9 +773,9 @@ fn a_component_only_an_unused_component_references_is_unused_too() {
     let common = edit(
         &fixture("common.yaml"),
         "    Direction:\n",
-        "    Leftover:\n      type: object\n      description: Nothing uses it.\n      \
-         properties:\n        title:\n          $ref: '#/components/schemas/Title'\n    Title:\n      \
-         type: string\n      description: A title.\n    Direction:\n",
+        "    Leftover:\n      type: object\n      description: Nothing uses it.\n\
+         \x20     properties:\n        title:\n          $ref: '#/components/schemas/Title'\n\
+         \x20   Title:\n      type: string\n      description: A title.\n    Direction:\n",
     );
 
     let findings = check_sources(&common, &fixture("demo.yaml"));
