@@ -25,7 +25,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ingrid_openapi::SpecSet;
-use validate::{Finding, Rule, SpecFolder};
+use validate::{Finding, SpecFolder};
 
 #[derive(Parser)]
 #[command(
@@ -235,7 +235,7 @@ fn run_validate(
         let folder = SpecFolder::load(&target.dir, &target.display)?;
         let mut findings = validate::check(&folder, &target.only);
         if findings.is_empty() {
-            findings = trial_generation(&folder, &target.only);
+            findings = validate::trial_generation(&folder, &target.only);
         }
         print_findings(&folder, &findings, format);
         problems.extend(findings);
@@ -255,45 +255,6 @@ fn run_validate(
     }
     eprintln!("{}", problem_count(&problems));
     Ok(ExitCode::FAILURE)
-}
-
-/// Generates in memory once every rule passed: what progenitor still refuses (or panics on)
-/// becomes a finding at the operation it names.
-fn trial_generation(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
-    let set = folder.spec_set();
-    let Err(error) = generate::generate(&set, None) else {
-        return Vec::new();
-    };
-
-    let pointer = error
-        .operation
-        .as_deref()
-        .and_then(|operation| {
-            let document = set.get(&error.file)?;
-            ingrid_openapi::operations(&document.value)
-                .into_iter()
-                .find(|candidate| {
-                    candidate.operation_id() == Some(operation) || candidate.path == operation
-                })
-                .map(|candidate| candidate.pointer)
-        })
-        .unwrap_or_default();
-    let finding = Finding {
-        line: folder.line_of(&error.file, &pointer),
-        file: error.file.clone(),
-        pointer,
-        rule: Rule::GenerationFailed,
-        message: format!(
-            "every rule passed but generation failed (add a rule to `cargo xtask validate` for \
-             this): {}",
-            error.message
-        ),
-    };
-    if only.is_empty() || only.contains(&finding.file) {
-        vec![finding]
-    } else {
-        Vec::new()
-    }
 }
 
 fn print_findings(folder: &SpecFolder, findings: &[Finding], format: validate::Format) {

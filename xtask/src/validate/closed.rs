@@ -1,5 +1,6 @@
 //! Forward compatibility of what a client decodes: GRTgaz adds fields and enum values without
-//! notice (INGRID.md, decision 6), and one unknown value must not fail a whole response.
+//! notice (INGRID.md, decision 6), and one unknown value must not fail a whole response. A
+//! `oneOf` without a discriminator is checked here too: it decodes, but loses data.
 //!
 //! The generation keeps unknown fields (`transform.rs` adds `additionalProperties: {}`) unless
 //! a schema closes itself with `additionalProperties: false`, and it keeps unknown enum values
@@ -28,6 +29,7 @@ pub fn check(resolver: &Resolver<'_>, findings: &mut Findings) {
                 for schema in response_schemas(resolver, &response) {
                     walk_following(resolver, &schema, &mut seen_in_responses, &mut |schema| {
                         check_closed_object(schema, findings);
+                        check_one_of(schema, findings);
                         check_enum(schema, "a response", findings);
                     });
                 }
@@ -63,6 +65,20 @@ fn check_closed_object(schema: &Node<'_>, findings: &mut Findings) {
             Rule::ClosedObject,
             "`additionalProperties: false` in a response: the client would reject the whole \
              response as soon as GRTgaz adds a field; remove it",
+        );
+    }
+}
+
+fn check_one_of(schema: &Node<'_>, findings: &mut Findings) {
+    if let Some(one_of) = schema.child("oneOf")
+        && schema.value.get("discriminator").is_none()
+    {
+        findings.at(
+            &one_of,
+            Rule::OneOfWithoutDiscriminator,
+            "`oneOf` without a `discriminator` in a response: the generated client takes the \
+             first variant that matches and silently drops the fields of the others; add a \
+             discriminator property",
         );
     }
 }

@@ -231,6 +231,21 @@ fn check_parameter<'a>(
             format!("parameter `{name}` has `style: deepObject`, which progenitor refuses"),
         );
     }
+    if matches!(location, Some("path" | "header"))
+        && let Some(schema) = parameter.child("schema").and_then(|s| resolver.follow(s))
+        && schema.value.get("format").and_then(Value::as_str) == Some("date-time")
+    {
+        findings.at(
+            &schema,
+            Rule::DateTimeOutsideQuery,
+            format!(
+                "{} parameter `{name}` is a date-time: progenitor sends it in chrono's Display \
+                 form (`2025-01-15 06:00:00 +01:00`), not RFC 3339; make it a query parameter \
+                 or a string",
+                location.unwrap_or_default()
+            ),
+        );
+    }
     if location != Some("query") {
         return;
     }

@@ -56,6 +56,12 @@ pub enum Rule {
     /// A query parameter named like a schema it does not use: progenitor gives the parameter
     /// that schema's type.
     ParameterTypeName,
+    /// A date-time in a path or header parameter: progenitor sends chrono's Display form,
+    /// not RFC 3339.
+    DateTimeOutsideQuery,
+    /// A `oneOf` without a `discriminator` in a response: the first matching variant wins and
+    /// the fields of the others are dropped silently.
+    OneOfWithoutDiscriminator,
     /// `additionalProperties: false` in a response: any new field fails the whole response.
     ClosedObject,
     /// An enum the generation does not make forward compatible (inline, or not a string).
@@ -105,6 +111,8 @@ impl Rule {
             Rule::DeepObjectParameter => "deep-object-parameter",
             Rule::ExplodeFalse => "explode-false",
             Rule::ParameterTypeName => "parameter-type-name",
+            Rule::DateTimeOutsideQuery => "date-time-outside-query",
+            Rule::OneOfWithoutDiscriminator => "one-of-without-discriminator",
             Rule::ClosedObject => "closed-object",
             Rule::ClosedEnum => "closed-enum",
             Rule::PathOutsideDomain => "path-outside-domain",
@@ -209,6 +217,49 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
     });
     list.dedup_by(|a, b| a.file == b.file && a.pointer == b.pointer && a.rule == b.rule);
     list
+}
+
+/// Generates in memory, once every rule passed: what progenitor still refuses, or panics on,
+/// becomes a finding at the operation it names. With `only` non-empty, only a failure in one
+/// of those files is reported.
+pub fn trial_generation(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
+    let Err(error) = crate::generate::generate(&folder.spec_set(), None) else {
+        return Vec::new();
+    };
+    let finding = generation_finding(folder, &error);
+    if only.is_empty() || only.contains(&finding.file) {
+        vec![finding]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A generation error as a finding, at the operation it names when the file has it.
+fn generation_finding(folder: &SpecFolder, error: &crate::generate::GenerateError) -> Finding {
+    let pointer = error
+        .operation
+        .as_deref()
+        .and_then(|operation| {
+            let value = folder.value(&error.file)?;
+            ingrid_openapi::operations(value)
+                .into_iter()
+                .find(|candidate| {
+                    candidate.operation_id() == Some(operation) || candidate.path == operation
+                })
+                .map(|candidate| candidate.pointer)
+        })
+        .unwrap_or_default();
+    Finding {
+        line: folder.line_of(&error.file, &pointer),
+        file: error.file.clone(),
+        pointer,
+        rule: Rule::GenerationFailed,
+        message: format!(
+            "every rule passed but generation failed (a rule of `cargo xtask validate` is \
+             missing for this): {}",
+            error.message
+        ),
+    }
 }
 
 /// What the summary of a valid run counts.

@@ -351,6 +351,43 @@ fn a_query_parameter_named_like_a_schema_it_does_not_use_is_reported() {
 }
 
 #[test]
+fn a_date_time_path_parameter_is_reported() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "  /v1/demo/rows:",
+        "  /v1/demo/rows/{from}:",
+    );
+    let demo = edit(
+        &demo,
+        "      responses:\n",
+        "        - {name: from, in: path, required: true, description: Start., schema: {type: \
+         string, format: date-time}}\n      responses:\n",
+    );
+
+    single(
+        &check_demo(&demo),
+        Rule::DateTimeOutsideQuery,
+        "demo.yaml",
+        "/paths/~1v1~1demo~1rows~1{from}/get/parameters/2/schema",
+    );
+}
+
+#[test]
+fn a_one_of_without_discriminator_in_a_response_is_reported() {
+    let demo = with_row_property(
+        "value",
+        "{description: A number or a text., oneOf: [{type: integer}, {type: string}]}",
+    );
+
+    single(
+        &check_demo(&demo),
+        Rule::OneOfWithoutDiscriminator,
+        "demo.yaml",
+        "/components/schemas/Row/properties/value/oneOf",
+    );
+}
+
+#[test]
 fn additional_properties_false_in_a_response_is_reported() {
     let demo = edit(
         &fixture("demo.yaml"),
@@ -812,6 +849,49 @@ fn only_the_named_files_are_reported() {
         .map(|finding| finding.file.as_str())
         .collect();
     assert_eq!(files, ["demo.yaml"]);
+}
+
+#[test]
+fn the_valid_fixture_generates() {
+    let folder = SpecFolder::from_sources(
+        "fixtures",
+        [
+            ("common.yaml", fixture("common.yaml")),
+            ("demo.yaml", fixture("demo.yaml")),
+        ],
+    );
+
+    let findings = trial_generation(&folder, &BTreeSet::new());
+
+    assert_eq!(findings, []);
+}
+
+#[test]
+fn a_generation_failure_is_a_finding_at_the_operation_it_names() {
+    let demo = fixture("demo.yaml");
+    let folder = SpecFolder::from_sources(
+        "fixtures",
+        [
+            ("common.yaml", fixture("common.yaml")),
+            ("demo.yaml", demo.clone()),
+        ],
+    );
+    let error = crate::generate::GenerateError {
+        file: "demo.yaml".to_owned(),
+        operation: Some("getRows".to_owned()),
+        message: "progenitor panicked: something new".to_owned(),
+    };
+
+    let finding = generation_finding(&folder, &error);
+
+    assert_eq!(finding.rule, Rule::GenerationFailed);
+    assert_eq!(finding.pointer, OPERATION);
+    assert_eq!(finding.line, Some(line_of(&demo, "    get:")));
+    assert!(
+        finding
+            .message
+            .ends_with("progenitor panicked: something new")
+    );
 }
 
 #[test]
