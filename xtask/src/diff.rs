@@ -193,6 +193,9 @@ fn compare_operations(old_spec: &Value, new_spec: &Value, changes: &mut Vec<Chan
         };
         compare_parameters(&specs, name, old_operation, new_operation, changes);
 
+        // TODO(#3): error responses are not compared (a status added or removed, another
+        // problem schema): they change the error type of the generated method, but every
+        // domain shares common.yaml's responses today, so no change has happened to test it on.
         let old_success = success_schema(old_spec, old_operation);
         let new_success = success_schema(new_spec, new_operation);
         match (old_success, new_success) {

@@ -10,6 +10,10 @@
 //!   (`common.yaml#/components/schemas/GasDay` becomes `#/common.yaml/components/schemas/GasDay`).
 //!
 //! Formats are asserted, so `'2025-02-30'` fails a `format: date`.
+//!
+//! TODO(#3): the numeric formats of OpenAPI (`int32`, `int64`, `float`, `double`) are unknown
+//! to JSON Schema and ignored, so an `int32` example beyond 2^31 passes; the crate's custom
+//! formats only see strings, so this needs a keyword of our own.
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Registry, Validator};
