@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use ingrid::{Call, Ingrid, RetryPolicy};
+use ingrid::{Ingrid, RetryPolicy};
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 
-use support::{CLIENT_SECRET, CONTRACT, TOKEN};
+use support::{CLIENT_SECRET, CONTRACT, TOKEN, daily_allocations};
 
 /// Collects everything the subscriber writes.
 #[derive(Clone, Default)]
@@ -35,26 +35,6 @@ impl Write for Captured {
 
 const NEW_TOKEN: &str = "eyJ0b2tlbi10d28ifQ";
 const PATH: &str = "/v1/allocations/daily-allocations";
-
-fn empty_page() -> serde_json::Value {
-    json!({
-        "contractCode": CONTRACT, "gasDayFrom": "2025-01-15", "gasDayTo": "2025-01-15",
-        "data": [], "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
-    })
-}
-
-async fn call(ingrid: &Ingrid) -> Result<(), ingrid::Error> {
-    ingrid
-        .allocations()
-        .get_daily_allocations()
-        .contract_code(CONTRACT)
-        .gas_day_from("2025-01-15")
-        .gas_day_to("2025-01-15")
-        .send()
-        .call()
-        .await
-        .map(|_| ())
-}
 
 /// One test, so that nothing else in this binary logs while it captures.
 #[tokio::test]
@@ -88,7 +68,7 @@ async fn trace_logs_follow_each_request_and_each_token_decision_and_hold_no_secr
                 .up_to_n_times(1);
         })
         .await;
-    support::resource(&server, PATH, empty_page()).await;
+    support::resource(&server, PATH, support::empty_page()).await;
     let quick = RetryPolicy {
         initial_backoff: Duration::from_millis(1),
         ..RetryPolicy::default()
@@ -105,10 +85,10 @@ async fn trace_logs_follow_each_request_and_each_token_decision_and_hold_no_secr
 
     // A token exchange, a 401 and its replay, a retry.
     let ingrid = Ingrid::new(support::config(&server).with_retry_policy(quick)).unwrap();
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     // A hundred callers on the cold cache of a second client: one token request, one event.
     let second = Ingrid::new(support::config(&server)).unwrap();
-    futures::future::join_all((0..100).map(|_| call(&second))).await;
+    futures::future::join_all((0..100).map(|_| daily_allocations(&second))).await;
     // A failure: a token endpoint that refuses.
     first_token.delete_async().await;
     let refusing = MockServer::start_async().await;
@@ -120,7 +100,7 @@ async fn trace_logs_follow_each_request_and_each_token_decision_and_hold_no_secr
         })
         .await;
     let failing = Ingrid::new(support::config(&refusing)).unwrap();
-    let errors = futures::future::join_all((0..20).map(|_| call(&failing))).await;
+    let errors = futures::future::join_all((0..20).map(|_| daily_allocations(&failing))).await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(

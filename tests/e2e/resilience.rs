@@ -5,33 +5,13 @@
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use ingrid::{Call, Ingrid};
-use serde_json::{Value, json};
+use ingrid::Ingrid;
+use serde_json::json;
 
-use crate::support::{self, CONTRACT, TOKEN};
+use crate::support::{self, TOKEN, daily_allocations, empty_page};
 
 const PATH: &str = "/v1/allocations/daily-allocations";
 const NEW_TOKEN: &str = "eyJ0b2tlbi10d28ifQ";
-
-fn empty_page() -> Value {
-    json!({
-        "contractCode": CONTRACT, "gasDayFrom": "2025-01-15", "gasDayTo": "2025-01-15",
-        "data": [], "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
-    })
-}
-
-async fn call(ingrid: &Ingrid) -> Result<(), ingrid::Error> {
-    ingrid
-        .allocations()
-        .get_daily_allocations()
-        .contract_code(CONTRACT)
-        .gas_day_from("2025-01-15")
-        .gas_day_to("2025-01-15")
-        .send()
-        .call()
-        .await
-        .map(|_| ())
-}
 
 /// A token endpoint that answers `status` with an RFC 6749 or plain body, `times` times
 /// (`None`: always).
@@ -101,7 +81,7 @@ async fn a_thousand_concurrent_calls_on_a_cold_cache_make_one_token_request() {
     let resource = resource_for(&server, TOKEN).await;
     let ingrid = support::client(&server);
 
-    let results = futures::future::join_all((0..1000).map(|_| call(&ingrid))).await;
+    let results = futures::future::join_all((0..1000).map(|_| daily_allocations(&ingrid))).await;
 
     assert!(results.iter().all(Result::is_ok));
     token.assert_calls_async(1).await;
@@ -116,7 +96,7 @@ async fn waiters_share_a_failed_token_request_and_the_next_call_tries_again() {
     resource_for(&server, TOKEN).await;
     let ingrid = support::client(&server);
 
-    let results = futures::future::join_all((0..200).map(|_| call(&ingrid))).await;
+    let results = futures::future::join_all((0..200).map(|_| daily_allocations(&ingrid))).await;
 
     down.assert_calls_async(1).await;
     up.assert_calls_async(0).await;
@@ -127,7 +107,7 @@ async fn waiters_share_a_failed_token_request_and_the_next_call_tries_again() {
     }
 
     // The endpoint is back: the first call after it succeeds, with nothing rebuilt.
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     up.assert_calls_async(1).await;
 }
 
@@ -137,26 +117,26 @@ async fn a_failed_refresh_keeps_the_valid_token_until_it_really_expires() {
     let good = support::token_endpoint(&server, TOKEN, 7200).await;
     let resource = resource_for(&server, TOKEN).await;
     let ingrid = support::client(&server);
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
 
     // Due for refresh (60 to 90 s before expiry), and the token endpoint is down.
     good.delete_async().await;
     let down = failing_token_endpoint(&server, 500, None).await;
     advance(Duration::from_secs(7141)).await;
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     down.assert_calls_async(1).await;
 
     // Within the retry delay, no new token request; after it, one more.
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     down.assert_calls_async(1).await;
     advance(ingrid::REFRESH_RETRY_DELAY).await;
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     down.assert_calls_async(2).await;
     resource.assert_calls_async(4).await;
 
     // Expired for good: now the failure is the caller's.
     advance(Duration::from_secs(60)).await;
-    let error = call(&ingrid).await.unwrap_err();
+    let error = daily_allocations(&ingrid).await.unwrap_err();
     assert!(error.is_auth(), "{error}");
 }
 
@@ -175,12 +155,12 @@ async fn without_expires_in_a_token_lives_the_default_lifetime() {
     let ingrid = support::client(&server);
     let lifetime = ingrid::DEFAULT_TOKEN_LIFETIME;
 
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     advance(lifetime - Duration::from_secs(91)).await;
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
     token.assert_calls_async(1).await;
     advance(Duration::from_secs(32)).await;
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
 
     token.assert_calls_async(2).await;
 }
@@ -200,7 +180,7 @@ async fn the_token_request_has_its_own_timeout() {
     let ingrid = Ingrid::new(config).unwrap();
     let started = tokio::time::Instant::now();
 
-    let error = call(&ingrid).await.unwrap_err();
+    let error = daily_allocations(&ingrid).await.unwrap_err();
 
     assert!(error.is_auth() && error.is_timeout(), "{error:?}");
     // The paused clock jumps to the first timer: the 5 s token timeout, not the 60 s one.
@@ -228,7 +208,7 @@ async fn a_401_drops_that_token_and_replays_the_request_once_with_a_new_one() {
     let accepted = resource_for(&server, NEW_TOKEN).await;
     let ingrid = support::client(&server);
 
-    call(&ingrid).await.unwrap();
+    daily_allocations(&ingrid).await.unwrap();
 
     first.assert_calls_async(1).await;
     second.assert_calls_async(1).await;
@@ -253,7 +233,7 @@ async fn fifty_concurrent_401s_cause_one_token_request() {
     let accepted = resource_for(&server, NEW_TOKEN).await;
     let ingrid = support::client(&server);
 
-    let results = futures::future::join_all((0..50).map(|_| call(&ingrid))).await;
+    let results = futures::future::join_all((0..50).map(|_| daily_allocations(&ingrid))).await;
 
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     first.assert_calls_async(1).await;
@@ -268,7 +248,7 @@ async fn a_second_401_is_an_auth_error_and_nothing_loops() {
     let refused = refusing(&server, TOKEN).await;
     let ingrid = support::client(&server);
 
-    let error = call(&ingrid).await.unwrap_err();
+    let error = daily_allocations(&ingrid).await.unwrap_err();
 
     let ingrid::Error::Auth(auth) = &error else {
         panic!("{error:?}")

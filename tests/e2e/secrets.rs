@@ -2,10 +2,10 @@
 //! when the server echoes them.
 
 use httpmock::prelude::*;
-use ingrid::{Call, Ingrid};
+use ingrid::Ingrid;
 use serde_json::json;
 
-use crate::support::{self, CLIENT_SECRET, CONTRACT, TOKEN};
+use crate::support::{self, CLIENT_SECRET, TOKEN, daily_allocations};
 
 const PATH: &str = "/v1/allocations/daily-allocations";
 
@@ -15,19 +15,6 @@ fn assert_clean(what: &str, text: &str) {
         !text.contains(CLIENT_SECRET),
         "{what} shows the secret: {text}"
     );
-}
-
-async fn error_of(ingrid: &Ingrid) -> ingrid::Error {
-    ingrid
-        .allocations()
-        .get_daily_allocations()
-        .contract_code(CONTRACT)
-        .gas_day_from("2025-01-15")
-        .gas_day_to("2025-01-15")
-        .send()
-        .call()
-        .await
-        .unwrap_err()
 }
 
 #[tokio::test]
@@ -44,7 +31,7 @@ async fn errors_never_repeat_a_token_the_server_echoes() {
         .await;
     let ingrid = support::client(&server);
 
-    let error = error_of(&ingrid).await;
+    let error = daily_allocations(&ingrid).await.unwrap_err();
 
     assert_eq!(error.status(), Some(400));
     assert!(error.to_string().contains("[redacted]"), "{error}");
@@ -66,7 +53,7 @@ async fn a_body_that_echoes_the_token_is_redacted_in_decode_errors() {
         .await;
     let ingrid = support::client(&server);
 
-    let error = error_of(&ingrid).await;
+    let error = daily_allocations(&ingrid).await.unwrap_err();
 
     assert!(matches!(error, ingrid::Error::Decode(_)), "{error:?}");
     assert_clean("Display", &error.to_string());
@@ -85,7 +72,7 @@ async fn every_error_category_and_public_type_is_clean() {
         .await;
     let config = support::config(&server);
     let ingrid = Ingrid::new(config.clone()).unwrap();
-    let refused = error_of(&ingrid).await;
+    let refused = daily_allocations(&ingrid).await.unwrap_err();
     let nowhere = {
         // A port nothing listens on: a transport failure after the retries.
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -98,7 +85,9 @@ async fn every_error_category_and_public_type_is_clean() {
         )
         .unwrap();
         let config = ingrid::Config::new(environment, support::CLIENT_ID, CLIENT_SECRET);
-        error_of(&Ingrid::new(config).unwrap()).await
+        daily_allocations(&Ingrid::new(config).unwrap())
+            .await
+            .unwrap_err()
     };
     let missing = ingrid::Config::from_lookup(|name| {
         (name == ingrid::vars::CLIENT_SECRET).then(|| CLIENT_SECRET.to_owned())

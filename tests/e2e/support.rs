@@ -12,6 +12,33 @@ pub const CLIENT_SECRET: &str = "p+ss/w=rd%2F:x~";
 pub const CONTRACT: &str = "GFXY1201";
 pub const TOKEN: &str = "eyJ0b2tlbi1vbmUifQ";
 
+/// A list answer with no record, for the gas day `2025-01-15`.
+pub fn empty_page() -> Value {
+    serde_json::json!({
+        "contractCode": CONTRACT,
+        "gasDayFrom": "2025-01-15",
+        "gasDayTo": "2025-01-15",
+        "data": [],
+        "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
+    })
+}
+
+/// The daily allocations of gas day `2025-01-15`, the call most tests make.
+pub async fn daily_allocations(ingrid: &Ingrid) -> Result<(), ingrid::Error> {
+    use ingrid::Call;
+
+    ingrid
+        .allocations()
+        .get_daily_allocations()
+        .contract_code(CONTRACT)
+        .gas_day_from("2025-01-15")
+        .gas_day_to("2025-01-15")
+        .send()
+        .call()
+        .await
+        .map(|_| ())
+}
+
 /// The configuration of a client whose token URL and API are both on `server`.
 pub fn config(server: &MockServer) -> Config {
     let environment =

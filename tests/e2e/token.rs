@@ -7,33 +7,13 @@ use httpmock::prelude::*;
 use ingrid::Call;
 use serde_json::json;
 
-use crate::support::{self, CLIENT_ID, CLIENT_SECRET, CONTRACT, TOKEN};
+use crate::support::{
+    self, CLIENT_ID, CLIENT_SECRET, CONTRACT, TOKEN, daily_allocations, empty_page,
+};
 
 const ALLOCATIONS: &str = "/v1/allocations/daily-allocations";
 const MEASURES: &str = "/v1/measures/daily-measures";
 const BALANCING: &str = "/v1/balancing/common-indicators";
-
-fn empty_page() -> serde_json::Value {
-    json!({
-        "contractCode": CONTRACT,
-        "gasDayFrom": "2025-01-15",
-        "gasDayTo": "2025-01-15",
-        "data": [],
-        "page": {"number": 0, "size": 500, "totalElements": 0, "totalPages": 0}
-    })
-}
-
-async fn daily_allocations(ingrid: &ingrid::Ingrid) {
-    ingrid
-        .allocations()
-        .get_daily_allocations()
-        .contract_code(CONTRACT)
-        .gas_day_from("2025-01-15")
-        .gas_day_to("2025-01-15")
-        .send()
-        .await
-        .unwrap();
-}
 
 async fn daily_measures(ingrid: &ingrid::Ingrid) {
     ingrid
@@ -84,7 +64,7 @@ async fn the_token_request_is_exactly_what_the_connection_guide_describes() {
         .await;
     let resource = support::resource(&server, ALLOCATIONS, empty_page()).await;
 
-    daily_allocations(&support::client(&server)).await;
+    daily_allocations(&support::client(&server)).await.unwrap();
 
     token.assert_calls_async(1).await;
     resource.assert_calls_async(1).await;
@@ -104,7 +84,7 @@ async fn many_calls_across_domains_share_one_token_request() {
         let ingrid = ingrid.clone();
         async move {
             match index % 3 {
-                0 => daily_allocations(&ingrid).await,
+                0 => daily_allocations(&ingrid).await.unwrap(),
                 1 => daily_measures(&ingrid).await,
                 _ => common_indicators(&ingrid).await,
             }
@@ -112,7 +92,7 @@ async fn many_calls_across_domains_share_one_token_request() {
     });
     futures::future::join_all(concurrent).await;
     for _ in 0..5 {
-        daily_allocations(&ingrid).await;
+        daily_allocations(&ingrid).await.unwrap();
         daily_measures(&ingrid).await;
         common_indicators(&ingrid).await;
     }
@@ -138,7 +118,7 @@ async fn concurrent_calls_on_a_cold_cache_on_many_threads_make_one_token_request
     let calls: Vec<_> = (0..40)
         .map(|_| {
             let ingrid = ingrid.clone();
-            runtime.spawn(async move { daily_allocations(&ingrid).await })
+            runtime.spawn(async move { daily_allocations(&ingrid).await.unwrap() })
         })
         .collect();
     for call in calls {
@@ -164,13 +144,13 @@ async fn the_token_is_replaced_before_it_expires() {
                 .json_body(empty_page());
         })
         .await;
-    daily_allocations(&ingrid).await;
+    daily_allocations(&ingrid).await.unwrap();
 
     // 7200 s lifetime, replaced 60 to 90 s ahead: still fresh after 7109 s of (paused) time ...
     tokio::time::pause();
     tokio::time::advance(Duration::from_secs(7109)).await;
     tokio::time::resume();
-    daily_allocations(&ingrid).await;
+    daily_allocations(&ingrid).await.unwrap();
     first.assert_calls_async(1).await;
     with_first.assert_calls_async(2).await;
 
@@ -189,7 +169,7 @@ async fn the_token_is_replaced_before_it_expires() {
     tokio::time::pause();
     tokio::time::advance(Duration::from_secs(32)).await;
     tokio::time::resume();
-    daily_allocations(&ingrid).await;
+    daily_allocations(&ingrid).await.unwrap();
 
     second.assert_calls_async(1).await;
     with_second.assert_calls_async(1).await;
@@ -254,7 +234,7 @@ async fn neither_the_secret_nor_the_token_shows_in_debug_output() {
     let config = support::config(&server);
     let ingrid = ingrid::Ingrid::new(config.clone()).unwrap();
 
-    daily_allocations(&ingrid).await;
+    daily_allocations(&ingrid).await.unwrap();
 
     for debug in [format!("{config:?}"), format!("{ingrid:?}")] {
         assert!(!debug.contains(CLIENT_SECRET), "{debug}");
