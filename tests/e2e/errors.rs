@@ -123,3 +123,38 @@ async fn a_body_that_does_not_match_the_spec_is_a_decode_error_with_an_excerpt()
     assert_eq!(decode.path.as_deref(), Some("data"));
     assert!(decode.excerpt.contains("not a list"), "{}", decode.excerpt);
 }
+
+#[tokio::test]
+async fn a_gateway_page_instead_of_a_problem_keeps_its_status() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(PATH);
+            then.status(502)
+                .header("content-type", "text/html")
+                .body("<html>\n<h1>502 Bad Gateway</h1>\n</html>");
+        })
+        .await;
+    let config = support::config(&server).with_retry_policy(support::quick_retries());
+
+    let error = ingrid::Ingrid::new(config)
+        .unwrap()
+        .measures()
+        .get_hourly_measures()
+        .contract_code(CONTRACT)
+        .gas_day_from("2025-01-15")
+        .gas_day_to("2025-01-15")
+        .send()
+        .call()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status(), Some(502));
+    assert_eq!(error.attempts(), 4);
+    assert_eq!(
+        error.to_string(),
+        "get_hourly_measures: HTTP 502 Bad Gateway: <html> <h1>502 Bad Gateway</h1> </html> \
+         (after 4 attempts)"
+    );
+}

@@ -30,7 +30,8 @@ async fn failing_token_endpoint<'a>(
                     json!({"error": "temporarily_unavailable", "error_description": "maintenance"}),
                 );
             if let Some(times) = times {
-                then.up_to_n_times(times);
+                // Slow enough that every concurrent caller is waiting on the same request.
+                then.up_to_n_times(times).delay(Duration::from_millis(100));
             }
         })
         .await
@@ -91,14 +92,27 @@ async fn a_thousand_concurrent_calls_on_a_cold_cache_make_one_token_request() {
 #[tokio::test]
 async fn waiters_share_a_failed_token_request_and_the_next_call_tries_again() {
     let server = MockServer::start_async().await;
-    let down = failing_token_endpoint(&server, 503, Some(1)).await;
+    // Down for all the attempts of one token request (it is retried like an API call).
+    let attempts = support::quick_retries().max_attempts as usize;
+    let down = failing_token_endpoint(&server, 503, Some(attempts)).await;
     let up = support::token_endpoint(&server, TOKEN, 7200).await;
     resource_for(&server, TOKEN).await;
-    let ingrid = support::client(&server);
+    let config = support::config(&server).with_retry_policy(support::quick_retries());
+    let ingrid = Ingrid::new(config).unwrap();
 
-    let results = futures::future::join_all((0..200).map(|_| daily_allocations(&ingrid))).await;
+    // Spawned, so that all of them start waiting at once (join_all polls in batches).
+    let calls: Vec<_> = (0..200)
+        .map(|_| {
+            let ingrid = ingrid.clone();
+            tokio::spawn(async move { daily_allocations(&ingrid).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for call in calls {
+        results.push(call.await.unwrap());
+    }
 
-    down.assert_calls_async(1).await;
+    down.assert_calls_async(attempts).await;
     up.assert_calls_async(0).await;
     for result in &results {
         let error = result.as_ref().unwrap_err();
@@ -116,7 +130,9 @@ async fn a_failed_refresh_keeps_the_valid_token_until_it_really_expires() {
     let server = MockServer::start_async().await;
     let good = support::token_endpoint(&server, TOKEN, 7200).await;
     let resource = resource_for(&server, TOKEN).await;
-    let ingrid = support::client(&server);
+    let config = support::config(&server).with_retry_policy(support::quick_retries());
+    let ingrid = Ingrid::new(config).unwrap();
+    let attempts = support::quick_retries().max_attempts as usize;
     daily_allocations(&ingrid).await.unwrap();
 
     // Due for refresh (60 to 90 s before expiry), and the token endpoint is down.
@@ -124,14 +140,14 @@ async fn a_failed_refresh_keeps_the_valid_token_until_it_really_expires() {
     let down = failing_token_endpoint(&server, 500, None).await;
     advance(Duration::from_secs(7141)).await;
     daily_allocations(&ingrid).await.unwrap();
-    down.assert_calls_async(1).await;
+    down.assert_calls_async(attempts).await;
 
     // Within the retry delay, no new token request; after it, one more.
     daily_allocations(&ingrid).await.unwrap();
-    down.assert_calls_async(1).await;
+    down.assert_calls_async(attempts).await;
     advance(ingrid::REFRESH_RETRY_DELAY).await;
     daily_allocations(&ingrid).await.unwrap();
-    down.assert_calls_async(2).await;
+    down.assert_calls_async(2 * attempts).await;
     resource.assert_calls_async(4).await;
 
     // Expired for good: now the failure is the caller's.
@@ -262,4 +278,38 @@ async fn a_second_401_is_an_auth_error_and_nothing_loops() {
     assert!(error.to_string().contains("Token revoked"), "{error}");
     refused.assert_calls_async(2).await;
     token.assert_calls_async(2).await;
+}
+
+#[tokio::test]
+async fn an_absurd_expires_in_is_capped_and_an_unusable_token_refused() {
+    let server = MockServer::start_async().await;
+    let huge = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .json_body(json!({"access_token": TOKEN, "expires_in": u64::MAX}))
+                .up_to_n_times(1);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .json_body(json!({"access_token": TOKEN, "token_type": "mac"}));
+        })
+        .await;
+    resource_for(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+
+    daily_allocations(&ingrid).await.unwrap();
+    huge.assert_calls_async(1).await;
+
+    // Believed for a day at most: the next token request meets a token type we cannot use.
+    advance(ingrid::MAX_TOKEN_LIFETIME).await;
+    let error = daily_allocations(&ingrid).await.unwrap_err();
+    assert!(error.is_auth(), "{error:?}");
+    assert!(
+        error.to_string().contains("token_type `mac` is not Bearer"),
+        "{error}"
+    );
 }

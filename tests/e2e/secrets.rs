@@ -80,11 +80,12 @@ async fn every_error_category_and_public_type_is_clean() {
             .local_addr()
             .unwrap();
         let environment = ingrid::Environment::custom(
-            &format!("http://{closed}/oauth2/token"),
             &format!("http://{closed}"),
+            &format!("http://{closed}/oauth2/token"),
         )
         .unwrap();
-        let config = ingrid::Config::new(environment, support::CLIENT_ID, CLIENT_SECRET);
+        let config = ingrid::Config::new(environment, support::CLIENT_ID, CLIENT_SECRET)
+            .with_retry_policy(support::quick_retries());
         daily_allocations(&Ingrid::new(config).unwrap())
             .await
             .unwrap_err()
@@ -107,4 +108,31 @@ async fn every_error_category_and_public_type_is_clean() {
     for text in texts {
         assert_clean("output", &text);
     }
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_echoes_the_credentials_is_redacted() {
+    use base64::Engine;
+
+    let server = MockServer::start_async().await;
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{CLIENT_SECRET}", support::CLIENT_ID));
+    let echo = format!("bad request: authorization: Basic {basic}\nsecret={CLIENT_SECRET}");
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(400)
+                .json_body(json!({"error": "invalid_request", "error_description": echo}));
+        })
+        .await;
+
+    let error = daily_allocations(&support::client(&server))
+        .await
+        .unwrap_err();
+
+    let text = format!("{error} {error:?}");
+    assert!(text.contains("[redacted]"), "{text}");
+    assert!(!text.contains(&basic), "{text}");
+    assert_clean("token error", &text);
+    assert_eq!(error.to_string().lines().count(), 1, "{error}");
 }

@@ -42,8 +42,17 @@ pub async fn daily_allocations(ingrid: &Ingrid) -> Result<(), ingrid::Error> {
 /// The configuration of a client whose token URL and API are both on `server`.
 pub fn config(server: &MockServer) -> Config {
     let environment =
-        Environment::custom(&server.url("/oauth2/token"), &server.base_url()).unwrap();
+        Environment::custom(&server.base_url(), &server.url("/oauth2/token")).unwrap();
     Config::new(environment, CLIENT_ID, CLIENT_SECRET).with_contract_code(CONTRACT)
+}
+
+/// Retries without real waiting, for the tests that meet failures on real time.
+pub fn quick_retries() -> ingrid::RetryPolicy {
+    ingrid::RetryPolicy {
+        initial_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(2),
+        ..ingrid::RetryPolicy::default()
+    }
 }
 
 pub fn client(server: &MockServer) -> Ingrid {

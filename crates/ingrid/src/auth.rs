@@ -23,9 +23,14 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{AuthError, excerpt};
+use crate::transport::RetryPolicy;
 
 /// The lifetime assumed when the token endpoint does not say (`expires_in` missing).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The longest lifetime believed, whatever `expires_in` says: a day. A longer one would only
+/// postpone a refresh the server may need; an absurd one would overflow the clock.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// After a failed refresh while the current token is still valid, the next refresh is tried
 /// this much later; calls meanwhile go on with the current token.
@@ -39,6 +44,8 @@ pub(crate) struct TokenEndpoint {
     pub client_id: ClientId,
     pub client_secret: ClientSecret,
     pub timeout: Duration,
+    /// Transient failures of the token endpoint are retried like those of the API.
+    pub retry: RetryPolicy,
 }
 
 /// The token endpoint's answer, as RFC 6749 §5.1 describes it.
@@ -74,6 +81,40 @@ fn number_or_string<'de, D: serde::Deserializer<'de>>(
 }
 
 impl TokenEndpoint {
+    /// A token, retrying a 429, a 5xx, `temporarily_unavailable` and connection failures with
+    /// the backoff of the retry policy; `sent_at` is when the successful request was sent.
+    async fn fetch_with_retries(&self) -> Result<(TokenResponse, Instant), AuthError> {
+        let mut attempt = 1;
+        loop {
+            let result = self.fetch().await;
+            let transient = match &result {
+                Ok(_) => false,
+                Err(AuthError::TokenTransport { source, .. }) => source.is_connect(),
+                Err(AuthError::TokenEndpoint { status, .. }) => is_transient(*status),
+                Err(AuthError::TokenRefused { status, error, .. }) => {
+                    is_transient(*status) || error == "temporarily_unavailable"
+                }
+                Err(_) => false,
+            };
+            if !transient || attempt >= self.retry.max_attempts {
+                return result;
+            }
+
+            let delay = self.retry.backoff(attempt, rand::random());
+            if let Err(error) = &result {
+                tracing::warn!(
+                    attempt,
+                    next_attempt = attempt + 1,
+                    delay_ms = delay.as_millis() as u64,
+                    %error,
+                    "retrying the token request"
+                );
+            }
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
     /// One token request; `sent_at` is read just before it is sent.
     async fn fetch(&self) -> Result<(TokenResponse, Instant), AuthError> {
         let token_url = self.url.to_string();
@@ -103,10 +144,9 @@ impl TokenEndpoint {
 
         if (200..300).contains(&status) {
             // The body holds the token: quote nothing of it, only where decoding stopped.
-            return serde_json::from_slice(&body)
-                .map(|token| (token, sent_at))
-                .map_err(|error| AuthError::TokenResponse {
-                    token_url,
+            let token: TokenResponse =
+                serde_json::from_slice(&body).map_err(|error| AuthError::TokenResponse {
+                    token_url: token_url.clone(),
                     reason: format!(
                         "{} at line {}, column {}",
                         match error.classify() {
@@ -116,25 +156,68 @@ impl TokenEndpoint {
                         error.line(),
                         error.column()
                     ),
-                });
+                })?;
+            return check(token, &token_url).map(|token| (token, sent_at));
         }
 
+        // A misbehaving endpoint may echo the request: never repeat the credentials.
+        let clean = |text: &[u8]| self.redact(&excerpt(text));
         let rejection: Option<StandardErrorResponse<BasicErrorResponseType>> =
             serde_json::from_slice(&body).ok();
         Err(match rejection {
             Some(rejection) => AuthError::TokenRefused {
                 token_url,
                 status,
-                error: rejection.error().as_ref().to_owned(),
-                description: rejection.error_description().cloned(),
+                error: clean(rejection.error().as_ref().as_bytes()),
+                description: rejection
+                    .error_description()
+                    .map(|text| clean(text.as_bytes())),
             },
             None => AuthError::TokenEndpoint {
                 token_url,
                 status,
-                excerpt: excerpt(&body),
+                excerpt: clean(&body),
             },
         })
     }
+
+    /// `text` without the client secret or the Basic value that carries it.
+    fn redact(&self, text: &str) -> String {
+        use base64::Engine;
+
+        let secret = self.client_secret.secret();
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{secret}", self.client_id.as_str()));
+        [basic.as_str(), secret.as_str()]
+            .into_iter()
+            .filter(|needle| !needle.is_empty())
+            .fold(text.to_owned(), |text, needle| {
+                text.replace(needle, "[redacted]")
+            })
+    }
+}
+
+/// Refuses a token this SDK cannot use: empty, or of a type other than Bearer (RFC 6750).
+fn check(token: TokenResponse, token_url: &str) -> Result<TokenResponse, AuthError> {
+    let refuse = |reason: String| AuthError::TokenResponse {
+        token_url: token_url.to_owned(),
+        reason,
+    };
+
+    if token.access_token.secret().trim().is_empty() {
+        return Err(refuse("the access_token is empty".to_owned()));
+    }
+    match token.token_type.as_deref() {
+        Some(kind) if !kind.eq_ignore_ascii_case("bearer") => Err(refuse(format!(
+            "token_type `{}` is not Bearer",
+            excerpt(kind.as_bytes())
+        ))),
+        _ => Ok(token),
+    }
+}
+
+fn is_transient(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
 /// A token, the instant (tokio's clock) from which it is replaced, and the instant at which
@@ -267,7 +350,7 @@ impl TokenCache {
 impl Inner {
     /// Runs once per flight, whoever polls it: fetches, then updates the shared state.
     async fn fetch_and_store(&self, refreshing: bool) -> Result<CachedToken, Arc<AuthError>> {
-        let result = self.endpoint.fetch().await;
+        let result = self.endpoint.fetch_with_retries().await;
 
         let mut state = self.state.lock().expect("the token lock is never poisoned");
         state.flight = None;
@@ -276,7 +359,8 @@ impl Inner {
                 let lifetime = response
                     .expires_in
                     .map(Duration::from_secs)
-                    .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+                    .unwrap_or(DEFAULT_TOKEN_LIFETIME)
+                    .min(MAX_TOKEN_LIFETIME);
                 let ahead = refresh_ahead(self.refresh_margin, lifetime, rand::random::<f64>());
                 let cached = CachedToken {
                     token: response.access_token,

@@ -51,8 +51,9 @@ pub enum Environment {
 }
 
 impl Environment {
-    /// A custom environment from two URLs; the error names the one that does not parse.
-    pub fn custom(token_url: &str, api_url: &str) -> Result<Self, ConfigError> {
+    /// A custom environment from its API base URL and its token URL, in the order of the CLI
+    /// (`--api-url`, `--token-url`); the error names the one that does not parse.
+    pub fn custom(api_url: &str, token_url: &str) -> Result<Self, ConfigError> {
         Ok(Self::Custom {
             token_url: parse_url("token URL", token_url)?,
             api_url: parse_url("API URL", api_url)?,
@@ -100,12 +101,20 @@ fn parse_url(what: &'static str, text: &str) -> Result<Url, ConfigError> {
         value: text.to_owned(),
         reason: error.to_string(),
     })?;
+    let refuse = |reason: &str| ConfigError::InvalidValue {
+        what,
+        value: text.to_owned(),
+        reason: reason.to_owned(),
+    };
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConfigError::InvalidValue {
-            what,
-            value: text.to_owned(),
-            reason: "the URL must be http or https".to_owned(),
-        });
+        return Err(refuse("the URL must be http or https"));
+    }
+    // The operation paths and their query are appended to the API URL; a query or fragment of
+    // its own would swallow them.
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse(
+            "the URL must not have a query (?...) or a fragment (#...)",
+        ));
     }
     Ok(url)
 }
@@ -267,7 +276,7 @@ fn environment_from(
         None | Some("custom") if any_url || name.is_some() => {
             let api_url = api_url.ok_or(ConfigError::Missing(vars::API_URL))?;
             let token_url = token_url.ok_or(ConfigError::Missing(vars::TOKEN_URL))?;
-            Environment::custom(&token_url, &api_url)
+            Environment::custom(&api_url, &token_url)
         }
         None => Ok(Environment::Production),
         Some(chosen @ ("production" | "staging")) if any_url => {
@@ -341,6 +350,15 @@ mod tests {
         assert_eq!(both.environment.api_url(), "http://127.0.0.1:9");
         assert_eq!(one.unwrap_err(), ConfigError::Missing(vars::TOKEN_URL));
         assert_eq!(named.unwrap_err(), ConfigError::Missing(vars::API_URL));
+    }
+
+    #[test]
+    fn a_url_with_a_query_or_fragment_is_refused() {
+        for url in ["http://127.0.0.1:9?x=1", "http://127.0.0.1:9/#frag"] {
+            let error = Environment::custom(url, "http://127.0.0.1:9/oauth2/token").unwrap_err();
+
+            assert!(error.to_string().contains("query"), "{error}");
+        }
     }
 
     #[test]

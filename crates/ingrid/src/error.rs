@@ -79,7 +79,7 @@ impl ApiError {
                 .chain(gateway_message)
                 .collect();
             if !parts.is_empty() {
-                return Some(parts.join(": "));
+                return Some(one_line(&parts.join(": ")));
             }
         }
         self.excerpt.clone().filter(|excerpt| !excerpt.is_empty())
@@ -314,7 +314,7 @@ impl Error {
         };
 
         match error {
-            ClientError::InvalidRequest(message) => Self::InvalidRequest(message),
+            ClientError::InvalidRequest(message) => Self::InvalidRequest(readable(&message)),
             ClientError::Custom(message) => {
                 Self::Auth(auth_failure.unwrap_or_else(|| Arc::new(AuthError::Hook(message))))
             }
@@ -416,6 +416,23 @@ impl Error {
     }
 }
 
+/// progenitor's "conversion to `:: ingrid_types :: GasDay` for gas_day_from failed", said
+/// for a person: "gas_day_from: the value is not a valid ingrid_types::GasDay".
+fn readable(message: &str) -> String {
+    let parsed = message
+        .strip_prefix("conversion to `")
+        .and_then(|rest| rest.split_once("` for "))
+        .and_then(|(type_path, rest)| Some((type_path, rest.strip_suffix(" failed")?)));
+    match parsed {
+        Some((type_path, parameter)) => {
+            let type_path: String = type_path.split_whitespace().collect();
+            let type_path = type_path.trim_start_matches("::");
+            format!("{parameter}: the value is not a valid {type_path}")
+        }
+        None => message.to_owned(),
+    }
+}
+
 /// `text` with every token of the call replaced by a marker.
 fn redacted(text: String, tokens: &[oauth2::AccessToken]) -> String {
     tokens
@@ -470,10 +487,27 @@ fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// The first bytes of a body as text, cut on a character boundary.
+/// `text` on one line, without control characters (a server's text may carry terminal
+/// escapes or line breaks).
+pub(crate) fn one_line(text: &str) -> String {
+    let printable: String = text
+        .chars()
+        .map(|character| {
+            if character.is_control() {
+                ' '
+            } else {
+                character
+            }
+        })
+        .collect();
+    printable.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first bytes of a body as text on one line, cut on a character boundary.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let trimmed = text.trim();
+    let one_line = one_line(&text);
+    let trimmed = one_line.as_str();
     if trimmed.len() <= EXCERPT_BYTES {
         return trimmed.to_owned();
     }
@@ -533,6 +567,26 @@ mod tests {
 
         assert!(cut.len() < 400, "{}", cut.len());
         assert!(cut.ends_with("(800 bytes in all)"), "{cut}");
+    }
+
+    #[test]
+    fn progenitor_conversion_messages_are_reworded() {
+        assert_eq!(
+            readable("conversion to `:: ingrid_types :: GasDay` for gas_day_from failed"),
+            "gas_day_from: the value is not a valid ingrid_types::GasDay"
+        );
+        assert_eq!(
+            readable("contract_code was not initialized"),
+            "contract_code was not initialized"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_one_line() {
+        assert_eq!(
+            excerpt(b"<html>\n  <h1>Bad Gateway</h1>\n</html>\n"),
+            "<html> <h1>Bad Gateway</h1> </html>"
+        );
     }
 
     #[test]

@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 use ingrid_types::hooks::ClientContext;
 
-pub use auth::{DEFAULT_TOKEN_LIFETIME, REFRESH_RETRY_DELAY};
+pub use auth::{DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME, REFRESH_RETRY_DELAY};
 pub use call::Call;
 pub use config::{
     AuthorizationScheme, Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REFRESH_MARGIN,
@@ -76,6 +76,11 @@ pub use ingrid_measures as measures;
 pub use ingrid_operational_capacity_notice as operational_capacity_notice;
 #[cfg(feature = "portfolio")]
 pub use ingrid_portfolio as portfolio;
+
+// The README's Rust example is compiled with the doctests, so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;
 
 /// The Ingrid API: one client per domain, sharing one HTTP client and one token.
 ///
@@ -113,6 +118,7 @@ impl Ingrid {
             client_id: config.client_id,
             client_secret: config.client_secret,
             timeout: config.token_timeout,
+            retry: config.retry,
         };
         let hooks = transport::TokenHooks {
             cache: auth::TokenCache::new(endpoint, config.refresh_margin),

@@ -8,6 +8,10 @@
 //! - a 401 means the token was revoked or expired early: that token is dropped, a new one is
 //!   fetched (once for all concurrent callers) and the request is sent once more. A second 401
 //!   is the caller's.
+//!
+//! An error answer whose body is not a JSON object (a gateway's HTML page, an empty 503) is
+//! given a problem+json body with its status, so that the caller sees the status and the start
+//! of the page instead of a decoding failure.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -49,7 +53,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before attempt `attempt + 1` after `attempt` failed: half the exponential
     /// delay, plus up to as much again at random (`jitter` in `[0, 1)`).
-    fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
         let exponent = attempt.saturating_sub(1).min(16);
         let delay = self
             .initial_backoff
@@ -197,6 +201,21 @@ impl RequestHooks for TokenHooks {
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(async move {
+            let response = self.send_with_replay(client, request, operation).await?;
+            as_problem_if_not_json(response).await
+        })
+    }
+}
+
+impl TokenHooks {
+    /// Sends with retries, and once more with a new token after a 401.
+    async fn send_with_replay(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        {
             let replay = request.try_clone();
             let used_token = self.token_of(&request);
             let response = self.send_with_retries(client, request, operation).await?;
@@ -227,8 +246,44 @@ impl RequestHooks for TokenHooks {
             call::note_token(&token);
             call::note_replayed();
             self.send_with_retries(client, replay, operation).await
-        })
+        }
     }
+}
+
+/// An error answer whose body is not a problem (HTML, text, empty, or a JSON object with
+/// members of the wrong types), rewritten as an RFC 7807 problem with the
+/// status, its reason and the start of the body; any other answer as it came.
+async fn as_problem_if_not_json(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(response);
+    }
+
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    // Our problem type decodes any JSON object whose members have the right types.
+    let is_problem = serde_json::from_slice::<ingrid_types::Problem>(&body).is_ok();
+    let body = if is_problem {
+        body.to_vec()
+    } else {
+        let mut problem = serde_json::json!({
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+        });
+        let excerpt = crate::error::excerpt(&body);
+        if !excerpt.is_empty() {
+            problem["detail"] = serde_json::Value::String(excerpt);
+        }
+        problem.to_string().into_bytes()
+    };
+
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    rebuilt
+        .headers_mut()
+        .remove(reqwest::header::CONTENT_LENGTH);
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 #[cfg(test)]
