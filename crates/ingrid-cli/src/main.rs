@@ -43,7 +43,8 @@ const MAX_PAGES: u32 = 100_000;
 async fn main() -> ExitCode {
     let matches = command().get_matches();
     let serving = matches.subcommand_name() == Some("sandbox");
-    init_logging(if serving { "info" } else { "warn" });
+    // A query prints one error line at most; retries and the like are for INGRID_LOG.
+    init_logging(if serving { "info" } else { "error" });
 
     match run(&matches).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,13 +56,22 @@ async fn main() -> ExitCode {
 }
 
 /// Logs go to stderr, filtered by `INGRID_LOG` (for example `ingrid=debug`); by default
-/// warnings only, and what the sandbox serves when it runs standalone.
+/// errors only, and what the sandbox serves when it runs standalone. Colours only on a
+/// terminal.
 fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("INGRID_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    use std::io::IsTerminal;
+
+    let filter = match std::env::var("INGRID_LOG") {
+        Ok(directives) => tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|error| {
+            eprintln!("warning: INGRID_LOG `{directives}` is not a log filter ({error}); using `{default}`");
+            tracing_subscriber::EnvFilter::new(default)
+        }),
+        Err(_) => tracing_subscriber::EnvFilter::new(default),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
@@ -202,14 +212,49 @@ fn operation_command(operation: &Operation) -> Command {
             .value_name(value_name)
             .required(required)
             .action(ArgAction::Set)
+            .help_heading(if required { "Gas days" } else { "Filters" })
             .help(help);
-        if matches!(parameter.name, GAS_DAY_FROM | GAS_DAY_TO) {
-            // Checked here, so that a bad date is a usage error that quotes it.
-            arg = arg.value_parser(|text: &str| text.parse::<GasDay>().map(|_| text.to_owned()));
+        match (parameter.name, parameter.kind) {
+            (GAS_DAY_FROM | GAS_DAY_TO, _) => {
+                // Checked here, so that a bad date is a usage error that quotes it.
+                arg =
+                    arg.value_parser(|text: &str| text.parse::<GasDay>().map(|_| text.to_owned()));
+            }
+            (_, ParameterKind::Boolean) => {
+                // `--include-hourly` alone means true.
+                arg = arg
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_missing_value("true")
+                    .value_parser(["true", "false"]);
+            }
+            (_, ParameterKind::Integer) => {
+                arg = arg.value_parser(|text: &str| {
+                    text.parse::<i64>()
+                        .map(|_| text.to_owned())
+                        .map_err(|_| "not a whole number")
+                });
+            }
+            _ => {}
         }
         command = command.arg(arg);
     }
     command
+}
+
+/// A reversed range is the caller's mistake; it is said before anything is sent.
+fn check_range(query: &Query) -> Result<(), Failure> {
+    let day = |name| {
+        query
+            .text(name)
+            .and_then(|text| text.parse::<GasDay>().ok())
+    };
+    if let (Some(from), Some(to)) = (day(GAS_DAY_FROM), day(GAS_DAY_TO))
+        && to < from
+    {
+        return Err(Failure::Usage(format!("--to {to} is before --from {from}")));
+    }
+    Ok(())
 }
 
 fn kebab_case(camel: &str) -> String {
@@ -266,6 +311,7 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
         }
     }
 
+    check_range(&query)?;
     let records = fetch_all_pages(&ingrid, operation, query).await?;
     print_json(&records)
 }
@@ -291,6 +337,17 @@ async fn fetch_all_pages(
         let total_pages = body
             .pointer("/page/totalPages")
             .and_then(serde_json::Value::as_u64);
+        let number = body
+            .pointer("/page/number")
+            .and_then(serde_json::Value::as_u64);
+        if paged && number.is_some_and(|number| number != u64::from(page)) {
+            return Err(Failure::Paging(format!(
+                "asked for page {page} of {} {}, the server answered page {}",
+                operation.domain,
+                operation.api,
+                number.unwrap_or_default()
+            )));
+        }
         let data = match body {
             serde_json::Value::Object(mut envelope) => match envelope.remove("data") {
                 Some(serde_json::Value::Array(data)) => data,
@@ -304,10 +361,14 @@ async fn fetch_all_pages(
 
         let last = total_pages.is_none_or(|total| u64::from(page) + 1 >= total);
         if !paged || last || empty {
-            break;
+            return Ok(records);
         }
     }
-    Ok(records)
+    // Stopping quietly here would lose records.
+    Err(Failure::Paging(format!(
+        "{} {} has more than {MAX_PAGES} pages; narrow the gas-day range or raise --size",
+        operation.domain, operation.api
+    )))
 }
 
 fn print_json(records: &[serde_json::Value]) -> Result<(), Failure> {
@@ -337,7 +398,9 @@ impl Target {
         let flag = |name: &str| matches.get_one::<String>(name).cloned();
         let env_var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
 
-        let chosen = flag("env").or_else(|| env_var(vars::ENV));
+        let chosen = flag("env")
+            .or_else(|| env_var(vars::ENV))
+            .map(|name| name.trim().to_ascii_lowercase());
         let api_url = flag("api-url").or_else(|| env_var(vars::API_URL));
         let token_url = flag("token-url").or_else(|| env_var(vars::TOKEN_URL));
 
@@ -380,7 +443,7 @@ impl Target {
                     _ => ingrid_sandbox::Faults::none(),
                 };
                 let sandbox = Sandbox::builder().faults(faults).build()?.start().await?;
-                let environment = Environment::custom(&sandbox.token_url(), &sandbox.base_url())
+                let environment = Environment::custom(&sandbox.base_url(), &sandbox.token_url())
                     .map_err(|error| Failure::Config(error.to_string()))?;
                 let config = Config::new(environment, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
                 let ingrid = Ingrid::new(config).map_err(call_failure)?;
@@ -409,6 +472,11 @@ fn hint(error: &ConfigError) -> String {
         ConfigError::Missing(variable @ (vars::CLIENT_ID | vars::CLIENT_SECRET)) => format!(
             "{error}: export {variable} (credentials are never flags), or use --env sandbox"
         ),
+        ConfigError::InvalidValue {
+            what: vars::ENV, ..
+        } => {
+            format!("{error} (the CLI also takes sandbox)")
+        }
         other => other.to_string(),
     }
 }
@@ -420,6 +488,8 @@ fn call_failure(error: ingrid::Error) -> Failure {
 /// Why the command failed; each category has its own exit code.
 #[derive(Debug, thiserror::Error)]
 enum Failure {
+    #[error("{0}")]
+    Usage(String),
     #[error("configuration: {0}")]
     Config(String),
     #[error("sandbox: {0}")]
@@ -428,16 +498,21 @@ enum Failure {
     Call(#[from] CallError),
     #[error("cannot write the output: {0}")]
     Output(String),
+    #[error("paging: {0}")]
+    Paging(String),
 }
 
 impl Failure {
     /// 2 bad usage or parameter value, 3 configuration, 4 authentication, 5 error status from
-    /// the API, 6 timeout or transport, 7 undecodable answer, 8 sandbox, 1 anything else.
+    /// the API, 6 timeout or transport, 7 an answer that does not match the spec (or pages
+    /// that do not add up), 8 sandbox, 1 anything else.
     fn exit_code(&self) -> u8 {
         match self {
+            Self::Usage(_) => 2,
             Self::Config(_) => 3,
             Self::Sandbox(_) => 8,
             Self::Output(_) | Self::Call(CallError::Output(_)) => 1,
+            Self::Paging(_) => 7,
             Self::Call(CallError::UnknownOperation { .. } | CallError::InvalidValue { .. }) => 2,
             Self::Call(CallError::Ingrid(error)) => match error {
                 ingrid::Error::InvalidRequest(_) => 2,

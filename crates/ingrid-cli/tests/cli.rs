@@ -353,8 +353,8 @@ async fn sandbox_serve_answers_a_client_until_it_is_stopped() {
 
     let result = if ready {
         let environment = ingrid::Environment::custom(
-            &format!("http://{address}/oauth2/token"),
             &format!("http://{address}"),
+            &format!("http://{address}/oauth2/token"),
         )
         .unwrap();
         let config = ingrid::Config::new(
@@ -480,4 +480,49 @@ fn a_query_on_the_sandbox_rides_out_the_faults_of_the_variable() {
         75,
         "every page arrives despite a 503 in every five requests and revoked tokens"
     );
+}
+
+#[test]
+fn a_reversed_range_is_a_usage_error() {
+    let output = ingrid(&[
+        "--env",
+        "sandbox",
+        "measures",
+        "daily-measures",
+        "--from",
+        "2025-01-16",
+        "--to",
+        "2025-01-15",
+    ]);
+
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output).trim(),
+        "error: --to 2025-01-15 is before --from 2025-01-16"
+    );
+}
+
+#[test]
+fn a_boolean_filter_alone_means_true() {
+    let args = [
+        "--env",
+        "sandbox",
+        "confirmation-notice",
+        "confirmation-notice",
+        "--from",
+        "2025-01-15",
+        "--to",
+        "2025-01-15",
+    ];
+    let with_switch = [&args[..], &["--include-hourly"]].concat();
+
+    let plain = records(&ingrid(&args));
+    let hourly = records(&ingrid(&with_switch));
+
+    assert!(plain.iter().all(|row| row.get("hourly").is_none()));
+    assert!(hourly.iter().all(|row| {
+        row["hourly"]
+            .as_array()
+            .is_some_and(|hours| hours.len() == 24)
+    }));
 }
