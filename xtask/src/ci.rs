@@ -122,7 +122,9 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         title: "Documentation, warnings denied",
-        args: &["doc", "--workspace", "--no-deps", "--locked"],
+        // Libraries only: the `ingrid` binary of ingrid-cli would overwrite the facade's
+        // `ingrid` documentation (cargo's output filename collision).
+        args: &["doc", "--workspace", "--no-deps", "--lib", "--locked"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
         needs: None,
     },
@@ -136,7 +138,7 @@ pub fn run(root: &Path) -> ExitCode {
         if let Some(component) = step.needs
             && !component.is_installed()
         {
-            println!(
+            out!(
                 "==> skipping \"{}\": {} is not installed (rustup component add {})",
                 step.title,
                 component.name(),
@@ -146,7 +148,7 @@ pub fn run(root: &Path) -> ExitCode {
             continue;
         }
 
-        println!("==> {}: {}", step.title, step.command_line());
+        out!("==> {}: {}", step.title, step.command_line());
         let started = Instant::now();
         let status = Command::new("cargo")
             .args(step.args)
@@ -170,11 +172,11 @@ pub fn run(root: &Path) -> ExitCode {
         }
     }
 
-    println!("\nevery check passed:");
+    out!("\nevery check passed:");
     for (title, elapsed) in timings {
         match elapsed {
-            Some(elapsed) => println!("  {:>6.1}s  {title}", elapsed.as_secs_f64()),
-            None => println!("  skipped  {title}"),
+            Some(elapsed) => out!("  {:>6.1}s  {title}", elapsed.as_secs_f64()),
+            None => out!("  skipped  {title}"),
         }
     }
     ExitCode::SUCCESS
@@ -233,7 +235,7 @@ mod tests {
 
         assert_eq!(
             doc.command_line(),
-            "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --locked"
+            "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --lib --locked"
         );
     }
 }
