@@ -78,13 +78,18 @@ impl SpecFolder {
                     folder.documents.insert(name.to_owned(), document);
                 }
                 Err(error) => {
+                    // Not YAML: where the parser stopped. YAML of the wrong shape (a list
+                    // where a spec has a mapping): where the loader says.
                     let line = match &index {
                         Err(syntax) => Some(syntax.line),
-                        Ok(_) => serde_yaml_line(source),
+                        Ok(index) => index
+                            .line_of(&error.pointer)
+                            .filter(|_| !error.pointer.is_empty())
+                            .or_else(|| serde_yaml_line(source)),
                     };
                     folder.unreadable.push(Finding {
                         file: name.to_owned(),
-                        pointer: String::new(),
+                        pointer: error.pointer,
                         line,
                         rule: Rule::InvalidYaml,
                         message: error.message,

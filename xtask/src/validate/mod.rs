@@ -31,7 +31,7 @@ use refs::{Node, Resolver};
 /// annotations show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
-    /// The file is not YAML, or not a YAML mapping.
+    /// The file is not YAML, or not shaped as a spec (a list where a mapping belongs).
     InvalidYaml,
     /// `openapi` is not 3.0.x: progenitor reads 3.0 only.
     OpenApiVersion,

@@ -115,6 +115,17 @@ fn invalid_yaml_is_reported_with_its_line_and_the_other_files_are_still_checked(
 }
 
 #[test]
+fn a_spec_that_is_not_a_mapping_is_reported() {
+    let findings = check_sources(&fixture("common.yaml"), "- openapi: 3.0.3\n");
+
+    let rules: Vec<(Rule, &str)> = findings
+        .iter()
+        .map(|finding| (finding.rule, finding.file.as_str()))
+        .collect();
+    assert_eq!(rules, [(Rule::InvalidYaml, "demo.yaml")]);
+}
+
+#[test]
 fn openapi_3_1_is_refused() {
     let demo = edit(&fixture("demo.yaml"), "openapi: 3.0.3", "openapi: 3.1.0");
 
