@@ -112,7 +112,7 @@ pub fn generate(set: &SpecSet) -> Result<Output, GenerateError> {
     };
 
     let file: syn::File = syn::parse2(tokens).map_err(|error| GenerateError {
-        file: "spec".to_owned(),
+        file: "*.yaml".to_owned(),
         operation: None,
         message: format!("generated CLI table does not parse: {error}"),
     })?;
@@ -189,10 +189,11 @@ fn kind(name: &str, schema: &Value) -> Result<Kind, String> {
             (true, true) => "u64",
             (true, false) => "i64",
         })),
-        other => Err(format!(
-            "query parameter `{name}` has type {other:?}; the CLI supports string, integer, \
+        Some(other) => Err(format!(
+            "query parameter `{name}` has type `{other}`; the CLI supports string, integer, \
              number and boolean parameters"
         )),
+        None => Err(format!("query parameter `{name}` has no type")),
     }
 }
 
@@ -284,7 +285,7 @@ fn dispatch_arm(
     operation_id: &str,
     parameters: &[Parameter],
 ) -> TokenStream {
-    let method = format_ident!("{}", operation_id.to_snake_case());
+    let method = format_ident!("{}", sanitize(&operation_id.to_snake_case()));
     let setters = parameters.iter().map(|parameter| {
         let name = &parameter.name;
         let setter = format_ident!("{}", sanitize(&name.to_snake_case()));

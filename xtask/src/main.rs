@@ -9,6 +9,23 @@
 //!   at a git revision and the working tree, breaking or additive, with the semver bump.
 //! - `ci`: the checks of `.ci/run` and the GitHub workflow, in their order.
 
+/// Prints a line on stdout. A reader that went away (`cargo xtask ... | head`) ends the output,
+/// not the task: the error is ignored instead of panicking like `println!`.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// [`out!`] without the line break.
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod ci;
 mod cli_table;
 mod coverage;
@@ -129,15 +146,15 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
                 format!("cannot create the crate of {}: {error}", document.file)
             })?;
             for path in created {
-                println!("created {} (hand-written from now on)", path.display());
+                out!("created {} (hand-written from now on)", path.display());
             }
         }
         let written = generate::write(root, &outputs)
             .map_err(|error| format!("cannot write generated code: {error}"))?;
         for path in &written {
-            println!("wrote {}", path.display());
+            out!("wrote {}", path.display());
         }
-        println!(
+        out!(
             "{} files generated, {} changed",
             outputs.len(),
             written.len()
@@ -147,11 +164,11 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
 
     let stale = generate::stale(root, &outputs);
     if stale.is_empty() {
-        println!("{} generated files match spec/", outputs.len());
+        out!("{} generated files match spec/", outputs.len());
         return Ok(ExitCode::SUCCESS);
     }
     for (_, diff) in &stale {
-        println!("{diff}");
+        out!("{diff}");
     }
     eprintln!("\nout of date with spec/ (run `cargo xtask generate`):");
     for (output, _) in &stale {
@@ -247,9 +264,11 @@ fn run_validate(
     }
 
     if problems.is_empty() {
-        println!(
+        out!(
             "{} specs, {} operations, {} schemas: valid",
-            counts.specs, counts.operations, counts.schemas
+            counts.specs,
+            counts.operations,
+            counts.schemas
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -259,7 +278,7 @@ fn run_validate(
 
 fn print_findings(folder: &SpecFolder, findings: &[Finding], format: validate::Format) {
     for finding in findings {
-        println!("{}", validate::render(finding, &folder.display, format));
+        out!("{}", validate::render(finding, &folder.display, format));
     }
 }
 
@@ -298,7 +317,7 @@ fn run_diff(root: &Path, base: Option<&str>, format: diff::Format) -> Result<Exi
 
     let diffs = diff::compare(&old, &new)?;
     let version = diff::workspace_version(root).unwrap_or_else(|| "0.1.0".to_owned());
-    print!("{}", diff::render(&diffs, &base, &version, format));
+    out_raw!("{}", diff::render(&diffs, &base, &version, format));
 
     let impact = diffs.iter().filter_map(diff::CrateDiff::impact).max();
     Ok(match impact {

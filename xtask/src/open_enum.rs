@@ -81,7 +81,8 @@ impl OpenEnum {
 
 fn variant_ident(value: &str) -> proc_macro2::Ident {
     let camel = value.to_lowercase().to_upper_camel_case();
-    if camel.starts_with(|first: char| first.is_ascii_digit()) {
+    // `Unknown` is the catch-all variant of every open enum: a listed `UNKNOWN` is another.
+    if camel.starts_with(|first: char| first.is_ascii_digit()) || camel == "Unknown" {
         format_ident!("Value{}", camel)
     } else {
         format_ident!("{}", camel)
@@ -94,7 +95,8 @@ mod tests {
 
     #[test]
     fn variants_are_pascal_case_and_keep_the_wire_value() {
-        let schema = serde_json::json!({"type": "string", "enum": ["CONFIRMED_OBA", "H", "2X"]});
+        let schema =
+            serde_json::json!({"type": "string", "enum": ["CONFIRMED_OBA", "H", "2X", "UNKNOWN"]});
         let open_enum = OpenEnum::from_schema("Method", &schema).unwrap();
 
         let tokens = open_enum
@@ -107,5 +109,6 @@ mod tests {
         );
         assert!(tokens.contains("H = \"H\""), "{tokens}");
         assert!(tokens.contains("Value2x = \"2X\""), "{tokens}");
+        assert!(tokens.contains("ValueUnknown = \"UNKNOWN\""), "{tokens}");
     }
 }

@@ -59,6 +59,28 @@ impl Document {
         if !value.is_object() {
             return Err(SpecError::new(file, "", "a spec must be a YAML mapping"));
         }
+
+        // Bundling walks these as mappings of mappings; say so here rather than fail later.
+        for member in ["paths", "components"] {
+            match value.get(member) {
+                None | Some(Value::Object(_)) => {}
+                Some(_) => {
+                    return Err(SpecError::new(
+                        file,
+                        &format!("/{member}"),
+                        "must be a mapping",
+                    ));
+                }
+            }
+        }
+        if let Some(Value::Object(components)) = value.get("components") {
+            for (kind, entries) in components {
+                if !entries.is_object() {
+                    let pointer = format!("/components/{}", escape_pointer(kind));
+                    return Err(SpecError::new(file, &pointer, "must be a mapping of names"));
+                }
+            }
+        }
         Ok(Self {
             file: file.to_owned(),
             source: source.to_owned(),
@@ -613,6 +635,24 @@ components:
         assert_eq!(error.file, "d.yaml");
         assert_eq!(error.pointer, "/components/schemas/XList/allOf/0/$ref");
         assert!(error.message.contains("does not resolve"), "{error}");
+    }
+
+    #[test]
+    fn components_and_paths_that_are_not_mappings_are_refused_with_their_place() {
+        let listed = DOMAIN.replace(
+            "components:\n  schemas:",
+            "components: []\nx-old:\n  schemas:",
+        );
+
+        let error = SpecSet::from_sources([("d.yaml", listed)]).unwrap_err();
+
+        assert_eq!(
+            (error.file.as_str(), error.pointer.as_str()),
+            ("d.yaml", "/components")
+        );
+        let error =
+            SpecSet::from_sources([("p.yaml", "openapi: 3.0.3\npaths: [1, 2]\n")]).unwrap_err();
+        assert_eq!(error.pointer, "/paths");
     }
 
     #[test]

@@ -172,10 +172,22 @@ impl fmt::Display for GasDay {
 impl FromStr for GasDay {
     type Err = GasDayError;
 
+    /// Exactly `YYYY-MM-DD`: chrono alone would also take `2024-1-5` or a leading space.
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        let bytes = input.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(position, byte)| match position {
+                    4 | 7 => *byte == b'-',
+                    _ => byte.is_ascii_digit(),
+                });
+        shaped
+            .then(|| NaiveDate::parse_from_str(input, "%Y-%m-%d").ok())
+            .flatten()
             .map(Self)
-            .map_err(|_| GasDayError {
+            .ok_or_else(|| GasDayError {
                 input: input.to_owned(),
             })
     }
@@ -394,5 +406,14 @@ mod tests {
         let error = "15/01/2025".parse::<GasDay>().unwrap_err();
         assert!(error.to_string().contains("`15/01/2025`"), "{error}");
         assert!(serde_json::from_str::<GasDay>("\"2025-02-30\"").is_err());
+        for loose in [
+            "2024-1-5",
+            " 2024-01-05",
+            "2024-01-05 ",
+            "+2024-01-05",
+            "2024/01/05",
+        ] {
+            assert!(loose.parse::<GasDay>().is_err(), "{loose:?}");
+        }
     }
 }
