@@ -138,7 +138,7 @@ pub fn run(root: &Path) -> ExitCode {
         if let Some(component) = step.needs
             && !component.is_installed()
         {
-            println!(
+            out!(
                 "==> skipping \"{}\": {} is not installed (rustup component add {})",
                 step.title,
                 component.name(),
@@ -148,7 +148,7 @@ pub fn run(root: &Path) -> ExitCode {
             continue;
         }
 
-        println!("==> {}: {}", step.title, step.command_line());
+        out!("==> {}: {}", step.title, step.command_line());
         let started = Instant::now();
         let status = Command::new("cargo")
             .args(step.args)
@@ -172,11 +172,11 @@ pub fn run(root: &Path) -> ExitCode {
         }
     }
 
-    println!("\nevery check passed:");
+    out!("\nevery check passed:");
     for (title, elapsed) in timings {
         match elapsed {
-            Some(elapsed) => println!("  {:>6.1}s  {title}", elapsed.as_secs_f64()),
-            None => println!("  skipped  {title}"),
+            Some(elapsed) => out!("  {:>6.1}s  {title}", elapsed.as_secs_f64()),
+            None => out!("  skipped  {title}"),
         }
     }
     ExitCode::SUCCESS
