@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ingrid_openapi::{Document, SpecSet};
+use ingrid_openapi::{Document, SpecSet, escape_pointer};
 use serde_json::Value;
 
 use super::lines::LineIndex;
@@ -22,6 +22,8 @@ pub struct SpecFolder {
     lines: BTreeMap<String, LineIndex>,
     /// A finding for every file that is not a YAML mapping.
     pub unreadable: Vec<Finding>,
+    /// A finding for every key written twice in one mapping of a readable file.
+    pub duplicate_keys: Vec<Finding>,
 }
 
 impl SpecFolder {
@@ -64,6 +66,7 @@ impl SpecFolder {
             documents: BTreeMap::new(),
             lines: BTreeMap::new(),
             unreadable: Vec::new(),
+            duplicate_keys: Vec::new(),
         };
         for (name, source) in sources {
             let (name, source) = (name.as_ref(), source.as_ref());
@@ -72,9 +75,9 @@ impl SpecFolder {
                 Ok(document) => {
                     // Both parsers accepted the file, or only serde_yaml did: then there are
                     // no line numbers, but the findings still have their pointers.
-                    folder
-                        .lines
-                        .insert(name.to_owned(), index.unwrap_or_default());
+                    let index = index.unwrap_or_default();
+                    folder.duplicate_keys.extend(duplicate_keys(name, &index));
+                    folder.lines.insert(name.to_owned(), index);
                     folder.documents.insert(name.to_owned(), document);
                 }
                 Err(error) => {
@@ -124,6 +127,22 @@ impl SpecFolder {
     pub fn line_of(&self, file: &str, pointer: &str) -> Option<usize> {
         self.lines.get(file)?.line_of(pointer)
     }
+}
+
+/// A finding for every key that `index` saw twice in one mapping. The file is still checked:
+/// the loader keeps the last value, which is the one the other rules see.
+fn duplicate_keys<'a>(file: &'a str, index: &'a LineIndex) -> impl Iterator<Item = Finding> + 'a {
+    index.duplicates().iter().map(move |duplicate| Finding {
+        file: file.to_owned(),
+        pointer: format!("{}/{}", duplicate.mapping, escape_pointer(&duplicate.key)),
+        line: Some(duplicate.line),
+        rule: Rule::DuplicateKey,
+        message: format!(
+            "`{}` is written again here after line {}: only this value is kept, the first is \
+             dropped without a word; merge the two",
+            duplicate.key, duplicate.first_line
+        ),
+    })
 }
 
 /// serde_yaml's line for a file that yaml-rust2 reads but serde_yaml refuses (a duplicate key).

@@ -3,6 +3,9 @@
 //! serde_yaml, which the spec loader uses, forgets where a value was written. yaml-rust2's
 //! event parser reports a position for every node, so one pass over a file's events gives the
 //! line of every JSON pointer in it, and a finding can say `spec/allocations.yaml:120`.
+//!
+//! The same pass notices a key written twice in one mapping, which serde_yaml accepts when it
+//! loads into a `serde_json::Value`: the last value wins and the first vanishes without a word.
 
 use std::collections::HashMap;
 
@@ -15,6 +18,20 @@ use yaml_rust2::scanner::Marker;
 pub struct LineIndex {
     /// 1-based line of every JSON pointer; for a mapping entry, the line of its key.
     lines: HashMap<String, usize>,
+    /// Every second (third, ...) occurrence of a key, in the order of the file.
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// A key written again in a mapping that already has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// JSON pointer of the mapping.
+    pub mapping: String,
+    pub key: String,
+    /// 1-based line where the key was first written: the value the loader drops.
+    pub first_line: usize,
+    /// 1-based line of this later occurrence, whose value the loader keeps.
+    pub line: usize,
 }
 
 /// A file that is not valid YAML: the line yaml-rust2 stopped at. (The message shown is
@@ -35,7 +52,13 @@ impl LineIndex {
             })?;
         Ok(Self {
             lines: builder.lines,
+            duplicates: builder.duplicates,
         })
+    }
+
+    /// The keys written more than once in one mapping.
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
     }
 
     /// The line of `pointer`, or of its nearest ancestor that the file contains (a finding
@@ -59,6 +82,8 @@ enum Frame {
         pointer: String,
         /// The key just read, whose value comes next; `None` while a key is expected.
         key: Option<String>,
+        /// The line of every key read so far, to notice one written again.
+        seen: HashMap<String, usize>,
     },
     Sequence {
         pointer: String,
@@ -69,6 +94,7 @@ enum Frame {
 #[derive(Debug, Default)]
 struct Builder {
     lines: HashMap<String, usize>,
+    duplicates: Vec<DuplicateKey>,
     stack: Vec<Frame>,
     /// Set once the first document is complete; later documents are ignored.
     done: bool,
@@ -83,6 +109,7 @@ impl Builder {
             Some(Frame::Mapping {
                 pointer,
                 key: Some(key),
+                ..
             }) => Some(format!("{pointer}/{}", escape_pointer(key))),
             Some(Frame::Sequence {
                 pointer,
@@ -100,6 +127,7 @@ impl Builder {
         }
     }
 
+    /// Records where `pointer` starts, unless its key already said so.
     fn record(&mut self, pointer: &str, mark: Marker) {
         self.lines.entry(pointer.to_owned()).or_insert(mark.line());
     }
@@ -114,10 +142,23 @@ impl MarkedEventReceiver for Builder {
             Event::Scalar(value, ..) => match self.next_pointer() {
                 None => {
                     // A mapping key: its value's pointer is known from now on.
-                    if let Some(Frame::Mapping { pointer, key }) = self.stack.last_mut() {
+                    if let Some(Frame::Mapping { pointer, key, seen }) = self.stack.last_mut() {
                         let entry = format!("{pointer}/{}", escape_pointer(&value));
+                        if let Some(first_line) = seen.get(&value) {
+                            self.duplicates.push(DuplicateKey {
+                                mapping: pointer.clone(),
+                                key: value.clone(),
+                                first_line: *first_line,
+                                line: mark.line(),
+                            });
+                            // serde_yaml keeps the last value: forget the lines of the first.
+                            let nested = format!("{entry}/");
+                            self.lines.retain(|known, _| !known.starts_with(&nested));
+                        } else {
+                            seen.insert(value.clone(), mark.line());
+                        }
                         *key = Some(value);
-                        self.lines.entry(entry).or_insert(mark.line());
+                        self.lines.insert(entry, mark.line());
                     }
                 }
                 Some(pointer) => {
@@ -137,7 +178,11 @@ impl MarkedEventReceiver for Builder {
                 self.record(&pointer, mark);
                 self.stack
                     .push(if matches!(event, Event::MappingStart(..)) {
-                        Frame::Mapping { pointer, key: None }
+                        Frame::Mapping {
+                            pointer,
+                            key: None,
+                            seen: HashMap::new(),
+                        }
                     } else {
                         Frame::Sequence {
                             pointer,
@@ -211,5 +256,35 @@ paths:
         let error = LineIndex::parse("openapi: 3.0.3\npaths:\n  a: [1, 2\nb: c\n").unwrap_err();
 
         assert!(error.line >= 3, "{error:?}");
+    }
+
+    #[test]
+    fn a_key_written_twice_is_a_duplicate_at_its_second_line() {
+        let source = "paths:\n  /a:\n    get: {}\n  /b: {}\n  /a:\n    get: {}\n    post: {}\n";
+
+        let index = LineIndex::parse(source).unwrap();
+
+        assert_eq!(
+            index.duplicates(),
+            [DuplicateKey {
+                mapping: "/paths".to_owned(),
+                key: "/a".to_owned(),
+                first_line: 2,
+                line: 5,
+            }]
+        );
+        // The loader keeps the last `/a`: its members have the lines of that one.
+        assert_eq!(index.line_of("/paths/~1a"), Some(5));
+        assert_eq!(index.line_of("/paths/~1a/get"), Some(6));
+        assert_eq!(index.line_of("/paths/~1a/post"), Some(7));
+    }
+
+    #[test]
+    fn equal_keys_of_different_mappings_are_not_duplicates() {
+        let source = "a: {type: string}\nb: {type: string}\nc: [{x: 1}, {x: 2}]\n";
+
+        let index = LineIndex::parse(source).unwrap();
+
+        assert_eq!(index.duplicates(), []);
     }
 }

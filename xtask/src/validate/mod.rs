@@ -33,6 +33,9 @@ use refs::{Node, Resolver};
 pub enum Rule {
     /// The file is not YAML, or not shaped as a spec (a list where a mapping belongs).
     InvalidYaml,
+    /// A key written twice in one mapping: the loader keeps the last value and drops the
+    /// first without a word.
+    DuplicateKey,
     /// `openapi` is not 3.0.x: progenitor reads 3.0 only.
     OpenApiVersion,
     /// A `$ref` leads nowhere, or has a shape the bundler cannot copy.
@@ -100,6 +103,7 @@ impl Rule {
     pub fn code(self) -> &'static str {
         match self {
             Rule::InvalidYaml => "invalid-yaml",
+            Rule::DuplicateKey => "duplicate-key",
             Rule::OpenApiVersion => "openapi-version",
             Rule::UnresolvedReference => "unresolved-reference",
             Rule::MissingOperationId => "missing-operation-id",
@@ -190,7 +194,7 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
     let resolver = Resolver::new(folder);
     let set = folder.spec_set();
     let mut findings = Findings {
-        list: folder.unreadable.clone(),
+        list: [&folder.unreadable[..], &folder.duplicate_keys[..]].concat(),
     };
 
     for file in folder.documents.keys() {

@@ -126,6 +126,30 @@ fn a_spec_that_is_not_a_mapping_is_reported() {
 }
 
 #[test]
+fn a_key_written_twice_is_reported_at_its_second_line_and_the_file_is_still_checked() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "      summary: The rows of a contract.\n",
+        "      summary: The rows of a contract.\n      operationId: getRowsAgain\n",
+    );
+
+    let findings = check_demo(&demo);
+
+    let finding = single(
+        &findings,
+        Rule::DuplicateKey,
+        "demo.yaml",
+        &format!("{OPERATION}/operationId"),
+    );
+    assert_eq!(finding.line, Some(line_of(&demo, "getRowsAgain")));
+    assert!(
+        finding.message.contains("after line 12"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
 fn openapi_3_1_is_refused() {
     let demo = edit(&fixture("demo.yaml"), "openapi: 3.0.3", "openapi: 3.1.0");
 
