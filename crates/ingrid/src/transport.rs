@@ -144,6 +144,45 @@ impl TokenHooks {
             attempt += 1;
         }
     }
+
+    /// Sends with retries, and once more with a new token after a 401.
+    async fn send_with_replay(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let replay = request.try_clone();
+        let used_token = self.token_of(&request);
+        let response = self.send_with_retries(client, request, operation).await?;
+
+        let (Some(mut replay), Some(used_token)) = (replay, used_token) else {
+            return Ok(response);
+        };
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+
+        tracing::debug!(
+            operation,
+            "the API refused the access token; fetching a new one"
+        );
+        self.cache.invalidate(&used_token);
+        let token = match self.cache.token().await {
+            Ok(token) => token,
+            Err(error) => {
+                call::note_auth_failure(error);
+                return Ok(response);
+            }
+        };
+        let Ok(value) = self.authorization(token.secret()) else {
+            return Ok(response);
+        };
+        replay.headers_mut().insert(AUTHORIZATION, value);
+        call::note_token(&token);
+        call::note_replayed();
+        self.send_with_retries(client, replay, operation).await
+    }
 }
 
 /// Whether to retry after this answer: `None` not at all, `Some(None)` after a backoff,
@@ -202,58 +241,15 @@ impl RequestHooks for TokenHooks {
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(async move {
             let response = self.send_with_replay(client, request, operation).await?;
-            as_problem_if_not_json(response).await
+            with_problem_body(response).await
         })
-    }
-}
-
-impl TokenHooks {
-    /// Sends with retries, and once more with a new token after a 401.
-    async fn send_with_replay(
-        &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
-        operation: &'static str,
-    ) -> reqwest::Result<reqwest::Response> {
-        {
-            let replay = request.try_clone();
-            let used_token = self.token_of(&request);
-            let response = self.send_with_retries(client, request, operation).await?;
-
-            let (Some(mut replay), Some(used_token)) = (replay, used_token) else {
-                return Ok(response);
-            };
-            if response.status() != StatusCode::UNAUTHORIZED {
-                return Ok(response);
-            }
-
-            tracing::debug!(
-                operation,
-                "the API refused the access token; fetching a new one"
-            );
-            self.cache.invalidate(&used_token);
-            let token = match self.cache.token().await {
-                Ok(token) => token,
-                Err(error) => {
-                    call::note_auth_failure(error);
-                    return Ok(response);
-                }
-            };
-            let Ok(value) = self.authorization(token.secret()) else {
-                return Ok(response);
-            };
-            replay.headers_mut().insert(AUTHORIZATION, value);
-            call::note_token(&token);
-            call::note_replayed();
-            self.send_with_retries(client, replay, operation).await
-        }
     }
 }
 
 /// An error answer whose body is not a problem (HTML, text, empty, or a JSON object with
 /// members of the wrong types), rewritten as an RFC 7807 problem with the
 /// status, its reason and the start of the body; any other answer as it came.
-async fn as_problem_if_not_json(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+async fn with_problem_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(response);
