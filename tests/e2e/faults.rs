@@ -177,7 +177,25 @@ async fn a_token_endpoint_outage_does_not_poison_the_client() {
         first.to_string().contains("temporarily_unavailable"),
         "{first}"
     );
+    assert_eq!(first.attempts(), 4);
+    assert!(first.to_string().ends_with("(after 4 attempts)"), "{first}");
     assert!(second.unwrap() > 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_token_endpoint_is_retried_after_its_retry_after() {
+    let sandbox = sandbox(Faults::none().token_outage(1).retry_after(7)).await;
+    let ingrid = Ingrid::new(config(&sandbox)).unwrap();
+    let started = Instant::now();
+
+    let rows = call(&ingrid).await.unwrap();
+
+    assert!(rows > 0);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(7) && waited < Duration::from_secs(8),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -115,10 +115,12 @@ async fn trace_logs_follow_each_request_and_each_token_decision_and_hold_no_secr
         logs.contains("status=200") && logs.contains("duration_ms="),
         "{logs}"
     );
+    // The attempts of a call count on through its replay: 401, then 503, then the answer.
     assert!(
-        logs.contains("retrying") && logs.contains("next_attempt=2"),
+        logs.contains("retrying") && logs.contains("next_attempt=3"),
         "{logs}"
     );
+    assert!(logs.contains("attempt=3"), "{logs}");
     assert!(logs.contains("the API refused the access token"), "{logs}");
     assert_eq!(logs.matches("fetched an access token").count(), 3, "{logs}");
     assert_eq!(logs.matches("no access token").count(), 1, "{logs}");

@@ -2,13 +2,16 @@
 //! revoked tokens. (Retries on 429 and 5xx run against the sandbox's fault modes, on paused
 //! time, in `faults.rs`.)
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use httpmock::prelude::*;
 use ingrid::Ingrid;
 use serde_json::json;
 
-use crate::support::{self, TOKEN, daily_allocations, empty_page};
+use crate::support::{
+    self, TOKEN, advance, calls_reaching, daily_allocations, empty_page, raw_answer,
+};
 
 const PATH: &str = "/v1/allocations/daily-allocations";
 const NEW_TOKEN: &str = "eyJ0b2tlbi10d28ifQ";
@@ -66,13 +69,6 @@ async fn refusing<'a>(server: &'a MockServer, token: &str) -> httpmock::Mock<'a>
                 );
         })
         .await
-}
-
-/// Moves tokio's clock on while no request is in flight.
-async fn advance(duration: Duration) {
-    tokio::time::pause();
-    tokio::time::advance(duration).await;
-    tokio::time::resume();
 }
 
 #[tokio::test]
@@ -135,20 +131,30 @@ async fn a_failed_refresh_keeps_the_valid_token_until_it_really_expires() {
     let attempts = support::quick_retries().max_attempts as usize;
     daily_allocations(&ingrid).await.unwrap();
 
-    // Due for refresh (60 to 90 s before expiry), and the token endpoint is down.
+    // Due for refresh (60 to 90 s before expiry), and the token endpoint is down: the call
+    // goes on with the current token while the refresh fails in the background.
     good.delete_async().await;
     let down = failing_token_endpoint(&server, 500, None).await;
     advance(Duration::from_secs(7141)).await;
     daily_allocations(&ingrid).await.unwrap();
-    down.assert_calls_async(attempts).await;
+    assert_eq!(calls_reaching(&down, attempts).await, attempts);
 
-    // Within the retry delay, no new token request; after it, one more.
-    daily_allocations(&ingrid).await.unwrap();
-    down.assert_calls_async(attempts).await;
-    advance(ingrid::REFRESH_RETRY_DELAY).await;
-    daily_allocations(&ingrid).await.unwrap();
-    down.assert_calls_async(2 * attempts).await;
-    resource.assert_calls_async(4).await;
+    // Calls go on with the current token; the refresh is tried again after a delay, once.
+    let mut waited = Duration::ZERO;
+    while down.calls_async().await < 2 * attempts {
+        assert!(waited < Duration::from_secs(40), "no second refresh");
+        daily_allocations(&ingrid).await.unwrap();
+        advance(Duration::from_secs(1)).await;
+        waited += Duration::from_secs(1);
+    }
+    assert!(
+        waited >= ingrid::REFRESH_RETRY_DELAY,
+        "retried after {waited:?}"
+    );
+    assert_eq!(calls_reaching(&down, 2 * attempts).await, 2 * attempts);
+    resource
+        .assert_calls_async(2 + waited.as_secs() as usize)
+        .await;
 
     // Expired for good: now the failure is the caller's.
     advance(Duration::from_secs(60)).await;
@@ -312,4 +318,145 @@ async fn an_absurd_expires_in_is_capped_and_an_unusable_token_refused() {
         error.to_string().contains("token_type `mac` is not Bearer"),
         "{error}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_gives_up_does_not_take_the_token_request_with_it() {
+    let token = json!({"access_token": TOKEN, "expires_in": 7200}).to_string();
+    let token_server = support::raw_server(
+        Duration::from_secs(5),
+        vec![Some(raw_answer("200 OK", &token))],
+    )
+    .await;
+    let page = empty_page().to_string();
+    let api = support::raw_server(Duration::ZERO, vec![Some(raw_answer("200 OK", &page))]).await;
+    let ingrid = support::client_at(&api.url, &format!("{}/oauth2/token", token_server.url));
+
+    let gave_up = tokio::time::timeout(Duration::from_secs(1), daily_allocations(&ingrid)).await;
+    assert!(gave_up.is_err(), "the first call was meant to give up");
+
+    // Long past the token request's own timeout: had nobody finished that request, the next
+    // caller would find it timed out.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    daily_allocations(&ingrid).await.unwrap();
+
+    assert_eq!(token_server.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_failure_after_a_401_is_what_the_caller_sees() {
+    let server = MockServer::start_async().await;
+    let good = support::token_endpoint(&server, TOKEN, 7200).await;
+    refusing(&server, TOKEN).await;
+    let config = support::config(&server).with_retry_policy(support::quick_retries());
+    let ingrid = Ingrid::new(config).unwrap();
+    ingrid.allocations(); // the client is built before the endpoint goes down
+    let first = daily_allocations(&ingrid).await;
+    assert!(first.is_err());
+
+    good.delete_async().await;
+    failing_token_endpoint(&server, 503, None).await;
+    let error = daily_allocations(&ingrid).await.unwrap_err();
+
+    assert!(error.is_auth() && error.is_retryable(), "{error}");
+    assert!(
+        error.to_string().contains("temporarily_unavailable"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_refused_and_not_kept() {
+    let server = MockServer::start_async().await;
+    let unusable = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .json_body(json!({"access_token": "tok\u{1}en", "expires_in": 3600}))
+                .up_to_n_times(1);
+        })
+        .await;
+    let good = support::token_endpoint(&server, TOKEN, 3600).await;
+    resource_for(&server, TOKEN).await;
+    let ingrid = support::client(&server);
+
+    let error = daily_allocations(&ingrid).await.unwrap_err();
+    daily_allocations(&ingrid).await.unwrap();
+
+    assert!(error.is_auth(), "{error}");
+    assert!(error.to_string().contains("cannot carry"), "{error}");
+    unusable.assert_calls_async(1).await;
+    good.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_refresh_margin_longer_than_any_token_is_cut_to_three_quarters_of_it() {
+    let server = MockServer::start_async().await;
+    let token = support::token_endpoint(&server, TOKEN, 400).await;
+    resource_for(&server, TOKEN).await;
+    let config = support::config(&server).with_refresh_margin(Duration::MAX);
+    let ingrid = Ingrid::new(config).unwrap();
+
+    daily_allocations(&ingrid).await.unwrap();
+    advance(Duration::from_secs(99)).await;
+    daily_allocations(&ingrid).await.unwrap();
+    token.assert_calls_async(1).await;
+    advance(Duration::from_secs(2)).await;
+    daily_allocations(&ingrid).await.unwrap();
+
+    assert_eq!(calls_reaching(&token, 2).await, 2);
+}
+
+#[tokio::test]
+async fn a_connection_that_breaks_before_the_answer_is_retried() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    let page = empty_page().to_string();
+    let api = support::raw_server(
+        Duration::ZERO,
+        vec![None, None, Some(raw_answer("200 OK", &page))],
+    )
+    .await;
+    let ingrid = support::client_at(&api.url, &server.url("/oauth2/token"));
+
+    daily_allocations(&ingrid).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_error_answer_that_breaks_off_keeps_its_status() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    // The body is announced as 100 bytes, and 9 come.
+    let cut_short = raw_answer("503 Service Unavailable", "{\"title\":")
+        .replace("content-length: 9", "content-length: 100");
+    let api = support::raw_server(Duration::ZERO, vec![Some(cut_short)]).await;
+    let ingrid = support::client_at(&api.url, &server.url("/oauth2/token"));
+
+    let error = daily_allocations(&ingrid).await.unwrap_err();
+
+    assert_eq!(error.status(), Some(503), "{error:?}");
+    assert_eq!(error.attempts(), 4);
+    assert!(error.to_string().contains("broke off"), "{error}");
+}
+
+#[tokio::test]
+async fn a_huge_error_body_is_read_only_in_part_and_quoted_briefly() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    server
+        .mock_async(|when, then| {
+            when.path(PATH);
+            then.status(400)
+                .header("content-type", "text/html")
+                .body("<p>".repeat(2_000_000));
+        })
+        .await;
+    let ingrid = support::client(&server);
+
+    let error = daily_allocations(&ingrid).await.unwrap_err();
+
+    let message = error.to_string();
+    assert_eq!(error.status(), Some(400));
+    assert!(message.len() < 600, "{} bytes", message.len());
+    assert!(message.contains("bytes or more"), "{message}");
 }

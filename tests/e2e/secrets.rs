@@ -9,12 +9,69 @@ use crate::support::{self, CLIENT_SECRET, TOKEN, daily_allocations};
 
 const PATH: &str = "/v1/allocations/daily-allocations";
 
+/// Neither secret, nor the start of one (an excerpt cut in the middle of it).
 fn assert_clean(what: &str, text: &str) {
-    assert!(!text.contains(TOKEN), "{what} shows the token: {text}");
     assert!(
-        !text.contains(CLIENT_SECRET),
+        !text.contains(&TOKEN[..8]),
+        "{what} shows the token: {text}"
+    );
+    assert!(
+        !text.contains(&CLIENT_SECRET[..8]),
         "{what} shows the secret: {text}"
     );
+}
+
+/// `secret` placed so that a 300-byte excerpt would cut it in two.
+fn across_the_cut(secret: &str) -> String {
+    format!("{} {secret} and more", "x".repeat(289))
+}
+
+#[tokio::test]
+async fn a_secret_cut_by_an_excerpt_is_redacted_whole() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    server
+        .mock_async(|when, then| {
+            when.path(PATH);
+            then.status(400)
+                .header("content-type", "text/plain")
+                .body(across_the_cut(&format!("Authorization: Bearer {TOKEN}")));
+        })
+        .await;
+    let refusing = MockServer::start_async().await;
+    refusing
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(400).json_body(json!({
+                "error": "invalid_request",
+                "error_description": across_the_cut(CLIENT_SECRET),
+            }));
+        })
+        .await;
+    let odd_type = MockServer::start_async().await;
+    odd_type
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .json_body(json!({"access_token": TOKEN, "token_type": CLIENT_SECRET}));
+        })
+        .await;
+
+    let api = daily_allocations(&support::client(&server))
+        .await
+        .unwrap_err();
+    let token = daily_allocations(&support::client(&refusing))
+        .await
+        .unwrap_err();
+    let token_type = daily_allocations(&support::client(&odd_type))
+        .await
+        .unwrap_err();
+
+    assert_eq!(api.status(), Some(400));
+    for error in [api, token, token_type] {
+        assert_clean("Display", &error.to_string());
+        assert_clean("Debug", &format!("{error:?}"));
+    }
 }
 
 #[tokio::test]

@@ -55,6 +55,27 @@ pub fn quick_retries() -> ingrid::RetryPolicy {
     }
 }
 
+/// Moves tokio's clock on while no request is in flight: the token lifetimes pass at once,
+/// while the mock server still answers on real time.
+pub async fn advance(duration: std::time::Duration) {
+    tokio::time::pause();
+    tokio::time::advance(duration).await;
+    tokio::time::resume();
+}
+
+/// How many requests `mock` has matched, once it has matched `expected` (the token cache
+/// refreshes on a task of its own, which a test cannot await); fails after a few seconds.
+pub async fn calls_reaching(mock: &httpmock::Mock<'_>, expected: usize) -> usize {
+    for _ in 0..500 {
+        let calls = mock.calls_async().await;
+        if calls >= expected {
+            return calls;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    mock.calls_async().await
+}
+
 pub fn client(server: &MockServer) -> Ingrid {
     Ingrid::new(config(server)).unwrap()
 }
@@ -122,4 +143,63 @@ pub fn normalized(value: &Value) -> Value {
         Value::Number(number) => serde_json::json!(number.as_f64().unwrap()),
         other => other.clone(),
     }
+}
+
+/// A server on 127.0.0.1, on the test's own runtime (so that paused time applies to it), for
+/// what a well-behaved mock server cannot do: break off, lie about a length, answer late.
+pub struct RawServer {
+    pub url: String,
+    /// Connections accepted so far.
+    pub connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Answers the `n`-th connection with `answers[n]` (the last one again once they run out),
+/// `delay` after reading the request head, and closes it; `None` closes without a word.
+pub async fn raw_server(delay: std::time::Duration, answers: Vec<Option<String>>) -> RawServer {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let index = counter.fetch_add(1, Ordering::SeqCst);
+            let answer = answers[index.min(answers.len() - 1)].clone();
+            tokio::spawn(async move {
+                // The request head is enough: what follows it is never looked at.
+                let mut head = Vec::new();
+                let mut byte = [0; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1
+                {
+                    head.push(byte[0]);
+                }
+                tokio::time::sleep(delay).await;
+                if let Some(answer) = answer {
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                }
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    RawServer { url, connections }
+}
+
+/// A raw HTTP/1.1 answer with `status` and a JSON `body`.
+pub fn raw_answer(status: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A client whose token endpoint is `token_url` and whose API is at `api_url`.
+pub fn client_at(api_url: &str, token_url: &str) -> Ingrid {
+    let environment = Environment::custom(api_url, token_url).unwrap();
+    let config = Config::new(environment, CLIENT_ID, CLIENT_SECRET)
+        .with_contract_code(CONTRACT)
+        .with_retry_policy(quick_retries());
+    Ingrid::new(config).unwrap()
 }

@@ -147,14 +147,13 @@ async fn the_token_is_replaced_before_it_expires() {
     daily_allocations(&ingrid).await.unwrap();
 
     // 7200 s lifetime, replaced 60 to 90 s ahead: still fresh after 7109 s of (paused) time ...
-    tokio::time::pause();
-    tokio::time::advance(Duration::from_secs(7109)).await;
-    tokio::time::resume();
+    support::advance(Duration::from_secs(7109)).await;
     daily_allocations(&ingrid).await.unwrap();
     first.assert_calls_async(1).await;
     with_first.assert_calls_async(2).await;
 
-    // ... and replaced after 7141 s.
+    // ... and due after 7141 s: that call goes on with the first token, and the new one is
+    // fetched in the background, once, for the calls that follow.
     first.delete_async().await;
     let second = support::token_endpoint(&server, "eyJ0b2tlbi10d28ifQ", 7200).await;
     let with_second = server
@@ -166,13 +165,19 @@ async fn the_token_is_replaced_before_it_expires() {
                 .json_body(empty_page());
         })
         .await;
-    tokio::time::pause();
-    tokio::time::advance(Duration::from_secs(32)).await;
-    tokio::time::resume();
+    support::advance(Duration::from_secs(32)).await;
     daily_allocations(&ingrid).await.unwrap();
+    with_first.assert_calls_async(3).await;
 
+    assert_eq!(support::calls_reaching(&second, 1).await, 1);
+    let mut calls = 0;
+    while with_second.calls_async().await == 0 {
+        assert!(calls < 100, "the new token is never used");
+        daily_allocations(&ingrid).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        calls += 1;
+    }
     second.assert_calls_async(1).await;
-    with_second.assert_calls_async(1).await;
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@
 //! token while one is being fetched waits for that same request and shares its outcome,
 //! success or failure. Times are read from tokio's monotonic clock, never from the server.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -20,10 +20,11 @@ use oauth2::basic::BasicErrorResponseType;
 use oauth2::{AccessToken, ClientId, ClientSecret, StandardErrorResponse};
 use serde::Deserialize;
 use tokio::time::Instant;
+use tracing::Instrument;
 use url::Url;
 
-use crate::error::{AuthError, excerpt};
-use crate::transport::RetryPolicy;
+use crate::error::{AuthError, ERROR_BODY_LIMIT, excerpt};
+use crate::transport::{RetryPolicy, is_retryable_failure, read_at_most, retry_after};
 
 /// The lifetime assumed when the token endpoint does not say (`expires_in` missing).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -54,70 +55,108 @@ struct TokenResponse {
     access_token: AccessToken,
     #[serde(default)]
     token_type: Option<String>,
-    /// Some servers send the number as a string; both are accepted.
-    #[serde(default, deserialize_with = "number_or_string")]
+    /// Seconds; see [`lifetime_seconds`] for what is accepted.
+    #[serde(default, deserialize_with = "lifetime_seconds")]
     expires_in: Option<u64>,
 }
 
-fn number_or_string<'de, D: serde::Deserializer<'de>>(
+/// `expires_in` as RFC 6749 has it (a whole number of seconds), and as servers send it
+/// otherwise: a string, a fraction (cut to whole seconds) or a number too large for any clock
+/// (kept as `u64::MAX`, capped later by [`MAX_TOKEN_LIFETIME`]). A negative or unreadable
+/// value counts as missing, so that a usable token is not refused over its lifetime.
+fn lifetime_seconds<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Lifetime {
-        Number(u64),
+        Whole(u64),
+        Number(f64),
         Text(String),
+        Other(serde::de::IgnoredAny),
     }
 
-    match Option::<Lifetime>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(Lifetime::Number(seconds)) => Ok(Some(seconds)),
-        Some(Lifetime::Text(text)) => {
-            text.trim().parse().map(Some).map_err(|_| {
-                serde::de::Error::custom("expires_in is not a whole number of seconds")
-            })
+    let seconds = match Option::<Lifetime>::deserialize(deserializer)? {
+        None => return Ok(None),
+        Some(Lifetime::Whole(seconds)) => return Ok(Some(seconds)),
+        Some(Lifetime::Number(seconds)) => Some(seconds),
+        Some(Lifetime::Text(text)) => text.trim().parse::<f64>().ok(),
+        Some(Lifetime::Other(_)) => None,
+    };
+    match seconds {
+        // `as` saturates: 1e30 becomes u64::MAX.
+        Some(seconds) if seconds >= 0.0 => Ok(Some(seconds as u64)),
+        _ => {
+            tracing::warn!(
+                "the token endpoint sent an unreadable expires_in; assuming the default"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Why one token request failed, and how long the endpoint asked to wait before the next.
+struct Failure {
+    error: AuthError,
+    retry_after: Option<Duration>,
+}
+
+impl From<AuthError> for Failure {
+    fn from(error: AuthError) -> Self {
+        Self {
+            error,
+            retry_after: None,
         }
     }
 }
 
 impl TokenEndpoint {
-    /// A token, retrying a 429, a 5xx, `temporarily_unavailable` and connection failures with
-    /// the backoff of the retry policy; `sent_at` is when the successful request was sent.
+    /// A token, retrying a 429, a 5xx, `temporarily_unavailable` and connection failures after
+    /// the endpoint's `Retry-After` or the backoff of the retry policy; `sent_at` is when the
+    /// successful request was sent.
     async fn fetch_with_retries(&self) -> Result<(TokenResponse, Instant), AuthError> {
         let mut attempt = 1;
         loop {
-            let result = self.fetch().await;
-            let transient = match &result {
-                Ok(_) => false,
-                Err(AuthError::TokenTransport { source, .. }) => source.is_connect(),
-                Err(AuthError::TokenEndpoint { status, .. }) => is_transient(*status),
-                Err(AuthError::TokenRefused { status, error, .. }) => {
+            let failure = match self.fetch().await {
+                Ok(token) => return Ok(token),
+                Err(failure) => failure,
+            };
+            let transient = match &failure.error {
+                AuthError::TokenTransport { source, .. } => is_retryable_failure(source),
+                AuthError::TokenEndpoint { status, .. } => is_transient(*status),
+                AuthError::TokenRefused { status, error, .. } => {
                     is_transient(*status) || error == "temporarily_unavailable"
                 }
-                Err(_) => false,
+                _ => false,
             };
             if !transient || attempt >= self.retry.max_attempts {
-                return result;
+                return Err(with_attempts(failure.error, attempt));
             }
 
-            let delay = self.retry.backoff(attempt, rand::random());
-            if let Err(error) = &result {
-                tracing::warn!(
-                    attempt,
-                    next_attempt = attempt + 1,
-                    delay_ms = delay.as_millis() as u64,
-                    %error,
-                    "retrying the token request"
-                );
-            }
+            let delay = match failure.retry_after {
+                Some(delay) => delay.min(self.retry.max_retry_after),
+                None => self.retry.backoff(attempt, rand::random()),
+            };
+            tracing::warn!(
+                attempt,
+                next_attempt = attempt + 1,
+                delay_ms = delay.as_millis() as u64,
+                error = %failure.error,
+                "retrying the token request"
+            );
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
     }
 
     /// One token request; `sent_at` is read just before it is sent.
-    async fn fetch(&self) -> Result<(TokenResponse, Instant), AuthError> {
+    async fn fetch(&self) -> Result<(TokenResponse, Instant), Failure> {
         let token_url = self.url.to_string();
+        let transport = |source| AuthError::TokenTransport {
+            token_url: token_url.clone(),
+            source,
+            attempts: 1,
+        };
         let sent_at = Instant::now();
 
         let response = self
@@ -128,43 +167,26 @@ impl TokenEndpoint {
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|source| AuthError::TokenTransport {
-                token_url: token_url.clone(),
-                source,
-            })?;
+            .map_err(transport)?;
 
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        let retry_after = retry_after(response.headers());
+        let body = read_at_most(response, ERROR_BODY_LIMIT)
             .await
-            .map_err(|source| AuthError::TokenTransport {
-                token_url: token_url.clone(),
-                source,
-            })?;
+            .map_err(transport)?;
 
         if (200..300).contains(&status) {
-            // The body holds the token: quote nothing of it, only where decoding stopped.
-            let token: TokenResponse =
-                serde_json::from_slice(&body).map_err(|error| AuthError::TokenResponse {
-                    token_url: token_url.clone(),
-                    reason: format!(
-                        "{} at line {}, column {}",
-                        match error.classify() {
-                            serde_json::error::Category::Data => "a missing or mistyped member",
-                            _ => "invalid JSON",
-                        },
-                        error.line(),
-                        error.column()
-                    ),
-                })?;
-            return check(token, &token_url).map(|token| (token, sent_at));
+            let token = self.decode(&body, &token_url)?;
+            return Ok((token, sent_at));
         }
 
         // A misbehaving endpoint may echo the request: never repeat the credentials.
-        let clean = |text: &[u8]| self.redact(&excerpt(text));
+        let secrets = self.secrets();
+        let secrets = secrets.each_ref().map(String::as_str);
+        let clean = |text: &[u8]| excerpt(text, &secrets);
         let rejection: Option<StandardErrorResponse<BasicErrorResponseType>> =
             serde_json::from_slice(&body).ok();
-        Err(match rejection {
+        let error = match rejection {
             Some(rejection) => AuthError::TokenRefused {
                 token_url,
                 status,
@@ -172,48 +194,89 @@ impl TokenEndpoint {
                 description: rejection
                     .error_description()
                     .map(|text| clean(text.as_bytes())),
+                attempts: 1,
             },
             None => AuthError::TokenEndpoint {
                 token_url,
                 status,
                 excerpt: clean(&body),
+                attempts: 1,
             },
-        })
+        };
+        Err(Failure { error, retry_after })
     }
 
-    /// `text` without the client secret or the Basic value that carries it.
-    fn redact(&self, text: &str) -> String {
+    /// The token in a 2xx answer, if it is one this SDK can use.
+    fn decode(&self, body: &[u8], token_url: &str) -> Result<TokenResponse, AuthError> {
+        let refuse = |reason: String| AuthError::TokenResponse {
+            token_url: token_url.to_owned(),
+            reason,
+        };
+
+        if body.len() >= ERROR_BODY_LIMIT {
+            return Err(refuse(format!(
+                "the answer is larger than {ERROR_BODY_LIMIT} bytes"
+            )));
+        }
+        // The body holds the token: quote nothing of it, only where decoding stopped.
+        let token: TokenResponse = serde_json::from_slice(body).map_err(|error| {
+            refuse(format!(
+                "{} at line {}, column {}",
+                match error.classify() {
+                    serde_json::error::Category::Data => "a missing or mistyped member",
+                    _ => "invalid JSON",
+                },
+                error.line(),
+                error.column()
+            ))
+        })?;
+
+        let secret = token.access_token.secret();
+        if secret.trim().is_empty() {
+            return Err(refuse("the access_token is empty".to_owned()));
+        }
+        // RFC 6750's b64token is visible ASCII; anything else cannot go in a header, and a
+        // token that can never be sent must not be cached for its lifetime.
+        if !secret.bytes().all(|byte| byte.is_ascii_graphic()) {
+            return Err(refuse(
+                "the access_token has characters an HTTP header cannot carry".to_owned(),
+            ));
+        }
+        match token.token_type.as_deref().map(str::trim) {
+            Some(kind) if !kind.eq_ignore_ascii_case("bearer") => Err(refuse(format!(
+                "token_type `{}` is not Bearer",
+                excerpt(
+                    kind.as_bytes(),
+                    &self.secrets().each_ref().map(String::as_str)
+                )
+            ))),
+            _ => Ok(token),
+        }
+    }
+
+    /// What must never be quoted from the endpoint's answers: the client secret, raw and as
+    /// JSON escapes it, and the Basic value that carries it.
+    fn secrets(&self) -> [String; 3] {
         use base64::Engine;
 
         let secret = self.client_secret.secret();
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{secret}", self.client_id.as_str()));
-        [basic.as_str(), secret.as_str()]
-            .into_iter()
-            .filter(|needle| !needle.is_empty())
-            .fold(text.to_owned(), |text, needle| {
-                text.replace(needle, "[redacted]")
-            })
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"').to_owned();
+        [basic, secret.clone(), json]
     }
 }
 
-/// Refuses a token this SDK cannot use: empty, or of a type other than Bearer (RFC 6750).
-fn check(token: TokenResponse, token_url: &str) -> Result<TokenResponse, AuthError> {
-    let refuse = |reason: String| AuthError::TokenResponse {
-        token_url: token_url.to_owned(),
-        reason,
-    };
-
-    if token.access_token.secret().trim().is_empty() {
-        return Err(refuse("the access_token is empty".to_owned()));
+/// `error` with the number of token requests it took.
+fn with_attempts(mut error: AuthError, attempt: u32) -> AuthError {
+    if let AuthError::TokenRefused { attempts, .. }
+    | AuthError::TokenEndpoint { attempts, .. }
+    | AuthError::TokenTransport { attempts, .. } = &mut error
+    {
+        *attempts = attempt;
     }
-    match token.token_type.as_deref() {
-        Some(kind) if !kind.eq_ignore_ascii_case("bearer") => Err(refuse(format!(
-            "token_type `{}` is not Bearer",
-            excerpt(kind.as_bytes())
-        ))),
-        _ => Ok(token),
-    }
+    error
 }
 
 fn is_transient(status: u16) -> bool {
@@ -231,20 +294,39 @@ pub(crate) struct CachedToken {
 
 type Flight = Shared<BoxFuture<'static, Result<CachedToken, Arc<AuthError>>>>;
 
+/// The token request under way, run by a task of its own so that it finishes even when every
+/// caller waiting for it gives up (a timeout, a `select!`, a dropped future).
+struct Running {
+    flight: Flight,
+    /// Tells whether the task is over: one that is over while still listed here ended without
+    /// storing its outcome (it panicked, or its runtime was shut down).
+    task: tokio::task::AbortHandle,
+}
+
 #[derive(Default)]
 struct State {
     current: Option<CachedToken>,
     /// The token request under way, shared by everyone who waits for it.
-    flight: Option<Flight>,
+    running: Option<Running>,
     /// No refresh is started before this instant, after a failed one.
     next_refresh_attempt: Option<Instant>,
+}
+
+impl State {
+    /// The token request under way, unless its task ended without a word.
+    fn running_flight(&self) -> Option<Flight> {
+        self.running
+            .as_ref()
+            .filter(|running| !running.task.is_finished())
+            .map(|running| running.flight.clone())
+    }
 }
 
 impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("State")
             .field("current", &self.current)
-            .field("fetching", &self.flight.is_some())
+            .field("fetching", &self.running.is_some())
             .finish()
     }
 }
@@ -254,6 +336,14 @@ struct Inner {
     endpoint: TokenEndpoint,
     refresh_margin: Duration,
     state: Mutex<State>,
+}
+
+impl Inner {
+    /// The shared state. Nothing panics while holding it; should something ever do so, the
+    /// state is still consistent (each update is one assignment), so it is used on.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// The one token all domain clients share; cheap to clone.
@@ -276,54 +366,40 @@ impl TokenCache {
 
     /// A valid token: the cached one, or the outcome of the (shared) token request.
     ///
-    /// A token due for refresh but not expired is refreshed by the one caller that finds it
-    /// so; if that refresh fails, the current token is used until it really expires, and the
-    /// refresh is tried again [`REFRESH_RETRY_DELAY`] later.
+    /// A token due for refresh but not expired is returned at once, and the first caller that
+    /// finds it so starts the refresh in the background. If that refresh fails, the current
+    /// token is used until it really expires, and the refresh is tried again
+    /// [`REFRESH_RETRY_DELAY`] later. Only callers without a valid token wait.
     pub async fn token(&self) -> Result<AccessToken, Arc<AuthError>> {
-        let (flight, fallback) = {
-            let mut state = self
-                .inner
-                .state
-                .lock()
-                .expect("the token lock is never poisoned");
+        let flight = {
+            let mut state = self.inner.state();
             let now = Instant::now();
 
             match &state.current {
                 Some(cached) if now < cached.refresh_at => return Ok(cached.token.clone()),
                 Some(cached) if now < cached.expires_at => {
+                    let token = cached.token.clone();
                     let backing_off = state.next_refresh_attempt.is_some_and(|at| now < at);
-                    if backing_off || state.flight.is_some() {
-                        // Someone else refreshes, or a refresh just failed: go on with it.
-                        return Ok(cached.token.clone());
+                    if !backing_off && state.running_flight().is_none() {
+                        // Nobody needs to wait for it: its task stores the new token.
+                        drop(self.start_flight(&mut state));
                     }
-                    let fallback = cached.token.clone();
-                    (self.start_flight(&mut state), Some(fallback))
+                    return Ok(token);
                 }
-                _ => {
-                    let flight = match &state.flight {
-                        Some(flight) => flight.clone(),
-                        None => self.start_flight(&mut state),
-                    };
-                    (flight, None)
-                }
+                _ => match state.running_flight() {
+                    Some(flight) => flight,
+                    None => self.start_flight(&mut state),
+                },
             }
         };
 
-        match (flight.await, fallback) {
-            (Ok(cached), _) => Ok(cached.token),
-            (Err(_), Some(still_valid)) => Ok(still_valid),
-            (Err(error), None) => Err(error),
-        }
+        flight.await.map(|cached| cached.token)
     }
 
     /// Forgets `rejected` if it is still the current token, so that the next call fetches a
     /// new one; a newer token fetched meanwhile by another caller is kept.
     pub fn invalidate(&self, rejected: &str) {
-        let mut state = self
-            .inner
-            .state
-            .lock()
-            .expect("the token lock is never poisoned");
+        let mut state = self.inner.state();
         if state
             .current
             .as_ref()
@@ -335,25 +411,39 @@ impl TokenCache {
         }
     }
 
-    /// Starts the token request that `state` shares from now on.
+    /// Starts the token request that `state` shares from now on, on a task of its own.
     fn start_flight(&self, state: &mut State) -> Flight {
-        let inner = Arc::clone(&self.inner);
         let refreshing = state.current.is_some();
-        let flight = async move { inner.fetch_and_store(refreshing).await }
-            .boxed()
-            .shared();
-        state.flight = Some(flight.clone());
+        let inner = Arc::clone(&self.inner);
+        let task = tokio::spawn(
+            async move { inner.fetch_and_store(refreshing).await }
+                .instrument(tracing::Span::current()),
+        );
+        let abort = task.abort_handle();
+
+        let flight = async move {
+            task.await.unwrap_or_else(|stopped| {
+                Err(Arc::new(AuthError::Interrupted(stopped.to_string())))
+            })
+        }
+        .boxed()
+        .shared();
+        state.running = Some(Running {
+            flight: flight.clone(),
+            task: abort,
+        });
         flight
     }
 }
 
 impl Inner {
-    /// Runs once per flight, whoever polls it: fetches, then updates the shared state.
+    /// Runs once per flight, on its own task: fetches, then updates the shared state.
     async fn fetch_and_store(&self, refreshing: bool) -> Result<CachedToken, Arc<AuthError>> {
         let result = self.endpoint.fetch_with_retries().await;
+        let jitter = rand::random::<f64>();
 
-        let mut state = self.state.lock().expect("the token lock is never poisoned");
-        state.flight = None;
+        let mut state = self.state();
+        state.running = None;
         match result {
             Ok((response, sent_at)) => {
                 let lifetime = response
@@ -361,7 +451,7 @@ impl Inner {
                     .map(Duration::from_secs)
                     .unwrap_or(DEFAULT_TOKEN_LIFETIME)
                     .min(MAX_TOKEN_LIFETIME);
-                let ahead = refresh_ahead(self.refresh_margin, lifetime, rand::random::<f64>());
+                let ahead = refresh_ahead(self.refresh_margin, lifetime, jitter);
                 let cached = CachedToken {
                     token: response.access_token,
                     refresh_at: sent_at + lifetime - ahead,
@@ -397,10 +487,12 @@ impl Inner {
 
 /// How long before expiry a token is replaced: the margin plus up to half of it again at
 /// random (`jitter` in `[0, 1)`), so that processes started together do not refresh together;
-/// never more than three quarters of the lifetime.
+/// never more than three quarters of the lifetime, however large the margin.
 fn refresh_ahead(margin: Duration, lifetime: Duration, jitter: f64) -> Duration {
-    let ahead = margin.mul_f64(1.0 + jitter.clamp(0.0, 1.0) / 2.0);
-    ahead.min(lifetime.mul_f64(0.75))
+    let most = lifetime.mul_f64(0.75);
+    let margin = margin.min(most);
+    let spread = margin.mul_f64(jitter.clamp(0.0, 1.0) / 2.0);
+    (margin + spread).min(most)
 }
 
 #[cfg(test)]
@@ -418,21 +510,29 @@ mod tests {
             refresh_ahead(minute, Duration::from_secs(40), 0.5),
             Duration::from_secs(30)
         );
+        assert_eq!(refresh_ahead(Duration::MAX, hour, 0.9), hour.mul_f64(0.75));
     }
 
     #[test]
-    fn expires_in_is_read_as_a_number_or_a_string_and_may_be_missing() {
-        let number: TokenResponse =
-            serde_json::from_str(r#"{"access_token": "a", "expires_in": 7200}"#).unwrap();
-        let text: TokenResponse =
-            serde_json::from_str(r#"{"access_token": "a", "expires_in": " 7200 "}"#).unwrap();
+    fn expires_in_is_read_leniently_and_an_unreadable_one_counts_as_missing() {
+        let lifetime = |value: &str| {
+            let body = format!(r#"{{"access_token": "a", "expires_in": {value}}}"#);
+            serde_json::from_str::<TokenResponse>(&body)
+                .unwrap_or_else(|error| panic!("{value}: {error}"))
+                .expires_in
+        };
         let missing: TokenResponse = serde_json::from_str(r#"{"access_token": "a"}"#).unwrap();
-        let bad =
-            serde_json::from_str::<TokenResponse>(r#"{"access_token": "a", "expires_in": "soon"}"#);
 
-        assert_eq!(number.expires_in, Some(7200));
-        assert_eq!(text.expires_in, Some(7200));
+        assert_eq!(lifetime("7200"), Some(7200));
+        assert_eq!(lifetime(r#"" 7200 ""#), Some(7200));
+        assert_eq!(lifetime("3599.5"), Some(3599));
+        assert_eq!(lifetime(r#""3600.0""#), Some(3600));
+        assert_eq!(lifetime("1e30"), Some(u64::MAX));
+        assert_eq!(lifetime(r#""99999999999999999999999""#), Some(u64::MAX));
+        assert_eq!(lifetime("null"), None);
+        assert_eq!(lifetime("-1"), None);
+        assert_eq!(lifetime(r#""soon""#), None);
+        assert_eq!(lifetime("[1]"), None);
         assert_eq!(missing.expires_in, None);
-        assert!(bad.is_err());
     }
 }

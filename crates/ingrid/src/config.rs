@@ -54,9 +54,19 @@ impl Environment {
     /// A custom environment from its API base URL and its token URL, in the order of the CLI
     /// (`--api-url`, `--token-url`); the error names the one that does not parse.
     pub fn custom(api_url: &str, token_url: &str) -> Result<Self, ConfigError> {
+        Self::custom_named(api_url, "API URL", token_url, "token URL")
+    }
+
+    /// [`Environment::custom`], with the names an error gives each URL (a variable, a flag).
+    fn custom_named(
+        api_url: &str,
+        api_url_name: &'static str,
+        token_url: &str,
+        token_url_name: &'static str,
+    ) -> Result<Self, ConfigError> {
         Ok(Self::Custom {
-            token_url: parse_url("token URL", token_url)?,
-            api_url: parse_url("API URL", api_url)?,
+            token_url: parse_url(token_url_name, token_url)?,
+            api_url: parse_url(api_url_name, api_url)?,
         })
     }
 
@@ -276,7 +286,7 @@ fn environment_from(
         None | Some("custom") if any_url || name.is_some() => {
             let api_url = api_url.ok_or(ConfigError::Missing(vars::API_URL))?;
             let token_url = token_url.ok_or(ConfigError::Missing(vars::TOKEN_URL))?;
-            Environment::custom(&api_url, &token_url)
+            Environment::custom_named(&api_url, vars::API_URL, &token_url, vars::TOKEN_URL)
         }
         None => Ok(Environment::Production),
         Some(chosen @ ("production" | "staging")) if any_url => {
@@ -372,6 +382,13 @@ mod tests {
             (vars::API_URL, "http://127.0.0.1:9"),
         ])
         .unwrap_err();
+        let bad_url = config(&[
+            CREDENTIALS[0],
+            CREDENTIALS[1],
+            (vars::API_URL, "ftp://127.0.0.1"),
+            (vars::TOKEN_URL, "http://127.0.0.1:9/oauth2/token"),
+        ])
+        .unwrap_err();
 
         assert!(
             missing_secret.to_string().contains("INGRID_CLIENT_SECRET"),
@@ -383,6 +400,7 @@ mod tests {
             conflict.to_string().contains("INGRID_API_URL"),
             "{conflict}"
         );
+        assert!(bad_url.to_string().contains("INGRID_API_URL"), "{bad_url}");
     }
 
     #[test]

@@ -11,6 +11,18 @@ use crate::call::Ledger;
 /// The longest piece of a response body an error quotes.
 const EXCERPT_BYTES: usize = 300;
 
+/// The most of an error body that is read; the rest is not waited for. A problem or an RFC 6749
+/// error is a few hundred bytes; a gateway that answers with a whole file must not make the
+/// client read it.
+pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// The longest server message (a problem's title and detail) an error's `Display` repeats.
+const MESSAGE_BYTES: usize = 1000;
+
+/// How far into a body secrets are looked for before an excerpt is cut from it: far enough
+/// that whitespace folded away by [`one_line`] still leaves a full excerpt.
+const EXCERPT_WINDOW: usize = 16 * 1024;
+
 /// Everything a call through [`Ingrid`](crate::Ingrid) can fail with, by category.
 ///
 /// `Display` is one line that names the operation and says what failed; the cause chain is
@@ -31,11 +43,11 @@ pub enum Error {
     #[error("{0}")]
     Api(Box<ApiError>),
 
-    /// The request timed out, on every attempt.
+    /// The request timed out (a timeout is not retried: the server may still be working).
     #[error("{}", .0.describe("timed out"))]
     Timeout(#[source] Box<TransportError>),
 
-    /// The request could not be sent or its answer not read.
+    /// The request could not be sent or its answer not read, on every attempt.
     #[error("{}", .0.describe("failed"))]
     Transport(#[source] Box<TransportError>),
 
@@ -79,7 +91,7 @@ impl ApiError {
                 .chain(gateway_message)
                 .collect();
             if !parts.is_empty() {
-                return Some(one_line(&parts.join(": ")));
+                return Some(cut(one_line(&parts.join(": ")), MESSAGE_BYTES));
             }
         }
         self.excerpt.clone().filter(|excerpt| !excerpt.is_empty())
@@ -184,8 +196,9 @@ pub enum AuthError {
     /// The token endpoint answered with an RFC 6749 error (`invalid_client`,
     /// `temporarily_unavailable` ...).
     #[error(
-        "the token endpoint {token_url} answered HTTP {status} {error}{}",
-        description.as_deref().map(|text| format!(" ({text})")).unwrap_or_default()
+        "the token endpoint {token_url} answered HTTP {status} {error}{}{}",
+        description.as_deref().map(|text| format!(" ({text})")).unwrap_or_default(),
+        after_attempts(*attempts)
     )]
     TokenRefused {
         /// The token URL.
@@ -196,9 +209,14 @@ pub enum AuthError {
         error: String,
         /// RFC 6749 `error_description`.
         description: Option<String>,
+        /// Token requests sent in all, retries included.
+        attempts: u32,
     },
     /// The token endpoint answered an error status without an RFC 6749 body.
-    #[error("the token endpoint {token_url} answered HTTP {status}: {excerpt}")]
+    #[error(
+        "the token endpoint {token_url} answered HTTP {status}: {excerpt}{}",
+        after_attempts(*attempts)
+    )]
     TokenEndpoint {
         /// The token URL.
         token_url: String,
@@ -206,6 +224,8 @@ pub enum AuthError {
         status: u16,
         /// The start of its body.
         excerpt: String,
+        /// Token requests sent in all, retries included.
+        attempts: u32,
     },
     /// The token endpoint answered 2xx with something that is not a token response.
     #[error("the token endpoint {token_url} sent no usable token: {reason}")]
@@ -216,14 +236,24 @@ pub enum AuthError {
         reason: String,
     },
     /// The token request timed out or could not be sent.
-    #[error("the token request to {token_url} failed: {}", cause_chain(source))]
+    #[error(
+        "the token request to {token_url} failed{}: {}",
+        after_attempts(*attempts),
+        cause_chain(source)
+    )]
     TokenTransport {
         /// The token URL.
         token_url: String,
         /// reqwest's error.
         #[source]
         source: reqwest::Error,
+        /// Token requests sent in all, retries included.
+        attempts: u32,
     },
+    /// The token request stopped before it had an answer: the task running it panicked, or
+    /// the tokio runtime it ran on was shut down. The next call tries again.
+    #[error("the token request was interrupted: {0}")]
+    Interrupted(String),
     /// The API answered 401 to a request made with a freshly fetched token.
     #[error("{0}")]
     Rejected(Box<ApiError>),
@@ -282,10 +312,10 @@ impl Error {
             tokens,
             ..
         } = ledger;
-        let redact = |text: String| redacted(text, &tokens);
+        let secrets: Vec<&str> = tokens.iter().map(|token| token.secret().as_str()).collect();
+        let redact = |text: String| redacted(text, &secrets);
         let api = |status: u16, problem: Option<Problem>, excerpt: Option<String>| {
-            let problem = problem.map(|problem| redacted_problem(problem, &tokens));
-            let excerpt = excerpt.map(redact);
+            let problem = problem.map(|problem| redacted_problem(problem, &secrets));
             let error = Box::new(ApiError {
                 status,
                 problem,
@@ -294,7 +324,12 @@ impl Error {
                 attempts,
             });
             if status == 401 {
-                Self::Auth(Arc::new(AuthError::Rejected(error)))
+                // A 401 that was not replayed because no new token could be had: the token
+                // endpoint's failure is what the caller needs to see.
+                let cause = auth_failure
+                    .clone()
+                    .unwrap_or_else(|| Arc::new(AuthError::Rejected(error)));
+                Self::Auth(cause)
             } else {
                 Self::Api(error)
             }
@@ -325,11 +360,11 @@ impl Error {
             ),
             ClientError::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
-                match response.bytes().await {
+                match crate::transport::read_at_most(response, ERROR_BODY_LIMIT).await {
                     Ok(body) => api(
                         status,
                         serde_json::from_slice::<Problem>(&body).ok(),
-                        Some(excerpt(&body)),
+                        Some(excerpt(&body, &secrets)),
                     ),
                     Err(error) => transport(error),
                 }
@@ -340,7 +375,7 @@ impl Error {
                     operation,
                     path,
                     message: redact(error.to_string()),
-                    excerpt: redact(excerpt(&body)),
+                    excerpt: excerpt(&body, &secrets),
                 }))
             }
             ClientError::CommunicationError(error)
@@ -370,7 +405,7 @@ impl Error {
             Self::Timeout(_) | Self::Transport(_) => true,
             Self::Api(error) => transient(error.status),
             Self::Auth(error) => match error.as_ref() {
-                AuthError::TokenTransport { .. } => true,
+                AuthError::TokenTransport { .. } | AuthError::Interrupted(_) => true,
                 AuthError::TokenEndpoint { status, .. } => transient(*status),
                 AuthError::TokenRefused { status, error, .. } => {
                     transient(*status) || error == "temporarily_unavailable"
@@ -409,10 +444,22 @@ impl Error {
             Self::Timeout(error) | Self::Transport(error) => error.attempts,
             Self::Auth(error) => match error.as_ref() {
                 AuthError::Rejected(error) => error.attempts,
+                AuthError::TokenRefused { attempts, .. }
+                | AuthError::TokenEndpoint { attempts, .. }
+                | AuthError::TokenTransport { attempts, .. } => *attempts,
                 _ => 0,
             },
             _ => 0,
         }
+    }
+}
+
+/// ` (after 3 attempts)`, or nothing for a single attempt.
+fn after_attempts(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
     }
 }
 
@@ -433,27 +480,26 @@ fn readable(message: &str) -> String {
     }
 }
 
-/// `text` with every token of the call replaced by a marker.
-fn redacted(text: String, tokens: &[oauth2::AccessToken]) -> String {
-    tokens
+/// `text` with every one of `secrets` replaced by a marker.
+pub(crate) fn redacted(text: String, secrets: &[&str]) -> String {
+    secrets
         .iter()
-        .map(|token| token.secret())
-        .filter(|token| !token.is_empty())
-        .fold(text, |text, token| {
-            if text.contains(token.as_str()) {
-                text.replace(token.as_str(), "[redacted]")
+        .filter(|secret| !secret.is_empty())
+        .fold(text, |text, secret| {
+            if text.contains(secret) {
+                text.replace(secret, "[redacted]")
             } else {
                 text
             }
         })
 }
 
-/// `problem` with every token of the call replaced by a marker, wherever the server put it.
-fn redacted_problem(problem: Problem, tokens: &[oauth2::AccessToken]) -> Problem {
+/// `problem` with every one of `secrets` replaced by a marker, wherever the server put it.
+fn redacted_problem(problem: Problem, secrets: &[&str]) -> Problem {
     let Ok(text) = serde_json::to_string(&problem) else {
         return problem;
     };
-    let cleaned = redacted(text.clone(), tokens);
+    let cleaned = redacted(text.clone(), secrets);
     if cleaned == text {
         return problem;
     }
@@ -503,19 +549,58 @@ pub(crate) fn one_line(text: &str) -> String {
     printable.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The first bytes of a body as text on one line, cut on a character boundary.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let one_line = one_line(&text);
-    let trimmed = one_line.as_str();
-    if trimmed.len() <= EXCERPT_BYTES {
-        return trimmed.to_owned();
+/// The start of a body as text on one line, without any of `secrets`, cut on a character
+/// boundary.
+///
+/// Secrets are replaced before the text is cut, so that a cut never leaves the first half of
+/// one. Only the first [`EXCERPT_WINDOW`] bytes are looked at: a large body costs no more than
+/// a small one.
+pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
+    let window = &body[..body.len().min(EXCERPT_WINDOW)];
+    let mut text = redacted(String::from_utf8_lossy(window).into_owned(), secrets);
+
+    // A secret may straddle the end of the window: drop what could be its first half.
+    if window.len() < body.len() {
+        let longest = secrets.iter().map(|secret| secret.len()).max().unwrap_or(0);
+        let mut end = text.len().saturating_sub(longest);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
     }
-    let mut end = EXCERPT_BYTES;
-    while !trimmed.is_char_boundary(end) {
+
+    let mut text = one_line(&text);
+    if !truncate(&mut text, EXCERPT_BYTES) && window.len() == body.len() {
+        return text;
+    }
+    // A body read up to the limit may have been longer still.
+    let size = if body.len() >= ERROR_BODY_LIMIT {
+        "or more"
+    } else {
+        "in all"
+    };
+    format!("{text}... ({} bytes {size})", body.len())
+}
+
+/// `text` cut to at most `limit` bytes on a character boundary, with `...` when it was cut.
+fn cut(mut text: String, limit: usize) -> String {
+    if truncate(&mut text, limit) {
+        text.push_str("...");
+    }
+    text
+}
+
+/// Cuts `text` to at most `limit` bytes on a character boundary; whether it was longer.
+fn truncate(text: &mut String, limit: usize) -> bool {
+    if text.len() <= limit {
+        return false;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}... ({} bytes in all)", &trimmed[..end], body.len())
+    text.truncate(end);
+    true
 }
 
 #[cfg(test)]
@@ -563,7 +648,7 @@ mod tests {
     fn excerpts_are_capped_on_a_character_boundary() {
         let body = "é".repeat(400);
 
-        let cut = excerpt(body.as_bytes());
+        let cut = excerpt(body.as_bytes(), &[]);
 
         assert!(cut.len() < 400, "{}", cut.len());
         assert!(cut.ends_with("(800 bytes in all)"), "{cut}");
@@ -582,9 +667,34 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_across_the_cut_is_redacted_whole() {
+        let secret = "s3cr3t-token-value";
+        for padding in [EXCERPT_BYTES - 5, EXCERPT_WINDOW - 5, EXCERPT_WINDOW + 5] {
+            let body = format!("{}{secret} tail", "x".repeat(padding));
+
+            let cut = excerpt(body.as_bytes(), &[secret]);
+
+            assert!(!cut.contains("s3cr3t"), "padding {padding}: {cut}");
+        }
+    }
+
+    #[test]
+    fn a_long_server_message_is_capped() {
+        let error = api(
+            400,
+            serde_json::json!({"title": "Bad Request", "detail": "y".repeat(100_000)}),
+        );
+
+        let shown = error.to_string();
+
+        assert!(shown.len() < MESSAGE_BYTES + 100, "{}", shown.len());
+        assert!(shown.ends_with("..."), "{shown}");
+    }
+
+    #[test]
     fn excerpts_are_one_line() {
         assert_eq!(
-            excerpt(b"<html>\n  <h1>Bad Gateway</h1>\n</html>\n"),
+            excerpt(b"<html>\n  <h1>Bad Gateway</h1>\n</html>\n", &[]),
             "<html> <h1>Bad Gateway</h1> </html>"
         );
     }

@@ -3,15 +3,16 @@
 //!
 //! Every Ingrid operation is a GET, so every request can be sent again without harm:
 //! - 429 and 503 are retried after their `Retry-After` (seconds or an HTTP date), capped;
-//! - 500, 502, 503, 504 and connection failures are retried with exponential backoff and
-//!   jitter;
+//! - 500, 502, 503, 504 and connections that fail or break before the answer are retried with
+//!   exponential backoff and jitter; a timeout is not (the server may still be working on it);
 //! - a 401 means the token was revoked or expired early: that token is dropped, a new one is
 //!   fetched (once for all concurrent callers) and the request is sent once more. A second 401
 //!   is the caller's.
 //!
-//! An error answer whose body is not a JSON object (a gateway's HTML page, an empty 503) is
-//! given a problem+json body with its status, so that the caller sees the status and the start
-//! of the page instead of a decoding failure.
+//! An error answer whose body is not a JSON object (a gateway's HTML page, an empty 503, a body
+//! that broke off) is given a problem+json body with its status, so that the caller sees the
+//! status and the start of the page instead of a decoding failure. At most
+//! [`ERROR_BODY_LIMIT`] bytes of it are read.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -24,6 +25,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use crate::auth::TokenCache;
 use crate::call;
 use crate::config::AuthorizationScheme;
+use crate::error::{ERROR_BODY_LIMIT, excerpt};
 
 /// How failed requests are sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,17 +96,20 @@ impl TokenHooks {
     }
 
     /// Sends `request`, retrying as the module documentation says; returns the last answer.
+    /// `sending.attempts` counts on from the requests of the call sent before this one.
     async fn send_with_retries(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &'static str,
+        sending: &mut Sending,
     ) -> reqwest::Result<reqwest::Response> {
         let mut request = request;
         let mut attempt = 1;
 
         loop {
-            tracing::Span::current().record("attempt", attempt);
+            sending.attempts += 1;
+            tracing::Span::current().record("attempt", sending.attempts);
             call::note_attempt();
             let again = (attempt < self.retry.max_attempts)
                 .then(|| request.try_clone())
@@ -122,7 +127,9 @@ impl TokenHooks {
                         None => return result,
                     }
                 }
-                Err(error) if error.is_connect() => self.retry.backoff(attempt, rand::random()),
+                Err(error) if is_retryable_failure(error) => {
+                    self.retry.backoff(attempt, rand::random())
+                }
                 Err(_) => return result,
             };
 
@@ -132,8 +139,8 @@ impl TokenHooks {
             };
             tracing::warn!(
                 operation,
-                attempt,
-                next_attempt = attempt + 1,
+                attempt = sending.attempts,
+                next_attempt = sending.attempts + 1,
                 delay_ms = delay.as_millis() as u64,
                 %cause,
                 "retrying"
@@ -151,10 +158,14 @@ impl TokenHooks {
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &'static str,
+        sending: &mut Sending,
     ) -> reqwest::Result<reqwest::Response> {
         let replay = request.try_clone();
         let used_token = self.token_of(&request);
-        let response = self.send_with_retries(client, request, operation).await?;
+        sending.tokens.extend(used_token.clone());
+        let response = self
+            .send_with_retries(client, request, operation, sending)
+            .await?;
 
         let (Some(mut replay), Some(used_token)) = (replay, used_token) else {
             return Ok(response);
@@ -181,8 +192,41 @@ impl TokenHooks {
         replay.headers_mut().insert(AUTHORIZATION, value);
         call::note_token(&token);
         call::note_replayed();
-        self.send_with_retries(client, replay, operation).await
+        sending.tokens.push(token.secret().clone());
+        self.send_with_retries(client, replay, operation, sending)
+            .await
     }
+}
+
+/// What one call's requests have been so far: how many were sent, with which tokens.
+#[derive(Debug, Default)]
+struct Sending {
+    attempts: u32,
+    tokens: Vec<String>,
+}
+
+/// Whether a request that got no answer may be sent again: the connection failed, or broke
+/// before the answer came (reset, closed early). A timeout is not retried: the server may
+/// still be working on the request, and each attempt would wait as long again.
+pub(crate) fn is_retryable_failure(error: &reqwest::Error) -> bool {
+    error.is_connect() || (error.is_request() && !error.is_timeout())
+}
+
+/// At most the first `limit` bytes of a body; the rest is not read.
+pub(crate) async fn read_at_most(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() >= room {
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Whether to retry after this answer: `None` not at all, `Some(None)` after a backoff,
@@ -200,7 +244,7 @@ fn retry_delay(
 }
 
 /// `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -240,35 +284,47 @@ impl RequestHooks for TokenHooks {
         operation: &'static str,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(async move {
-            let response = self.send_with_replay(client, request, operation).await?;
-            with_problem_body(response).await
+            let mut sending = Sending::default();
+            let response = self
+                .send_with_replay(client, request, operation, &mut sending)
+                .await?;
+            let tokens: Vec<&str> = sending.tokens.iter().map(String::as_str).collect();
+            Ok(with_problem_body(response, &tokens).await)
         })
     }
 }
 
-/// An error answer whose body is not a problem (HTML, text, empty, or a JSON object with
-/// members of the wrong types), rewritten as an RFC 7807 problem with the
-/// status, its reason and the start of the body; any other answer as it came.
-async fn with_problem_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+/// An error answer whose body is not a problem (HTML, text, empty, cut short, larger than
+/// [`ERROR_BODY_LIMIT`], or a JSON object with members of the wrong types), rewritten as an
+/// RFC 7807 problem with the status, its reason and the start of the body without `tokens`;
+/// any other answer as it came.
+async fn with_problem_body(response: reqwest::Response, tokens: &[&str]) -> reqwest::Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
-        return Ok(response);
+        return response;
     }
 
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
+    let (body, detail) = match read_at_most(response, ERROR_BODY_LIMIT).await {
+        Ok(body) => {
+            let detail = excerpt(&body, tokens);
+            (body, detail)
+        }
+        // The status is what matters; a body that broke off is said to have.
+        Err(error) => (Vec::new(), format!("the body broke off: {error}")),
+    };
     // Our problem type decodes any JSON object whose members have the right types.
-    let is_problem = serde_json::from_slice::<ingrid_types::Problem>(&body).is_ok();
+    let is_problem = body.len() < ERROR_BODY_LIMIT
+        && serde_json::from_slice::<ingrid_types::Problem>(&body).is_ok();
     let body = if is_problem {
-        body.to_vec()
+        body
     } else {
         let mut problem = serde_json::json!({
             "title": status.canonical_reason().unwrap_or("Error"),
             "status": status.as_u16(),
         });
-        let excerpt = crate::error::excerpt(&body);
-        if !excerpt.is_empty() {
-            problem["detail"] = serde_json::Value::String(excerpt);
+        if !detail.is_empty() {
+            problem["detail"] = serde_json::Value::String(detail);
         }
         problem.to_string().into_bytes()
     };
@@ -279,7 +335,7 @@ async fn with_problem_body(response: reqwest::Response) -> reqwest::Result<reqwe
     rebuilt
         .headers_mut()
         .remove(reqwest::header::CONTENT_LENGTH);
-    Ok(reqwest::Response::from(rebuilt))
+    reqwest::Response::from(rebuilt)
 }
 
 #[cfg(test)]
