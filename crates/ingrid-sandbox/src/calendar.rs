@@ -4,42 +4,18 @@
 //! starts. The gas day that starts on the Saturday before a clock change therefore lasts 23 hours
 //! (last Saturday of March) or 25 hours (last Saturday of October); every other one lasts 24.
 //! Hours are computed in UTC and shown in Paris time, so that the repeated local 02:00 of a
-//! 25-hour day gets its two different offsets.
+//! 25-hour day gets its two different offsets. The calendar itself is `ingrid_types::GasDay`,
+//! the one the SDK's users have: the sandbox cannot disagree with it.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, SecondsFormat, TimeZone, Utc};
-use chrono_tz::{Europe::Paris, Tz};
-
-/// Local time at which every gas day starts.
-const GAS_DAY_START: NaiveTime = match NaiveTime::from_hms_opt(6, 0, 0) {
-    Some(time) => time,
-    None => panic!("06:00:00 is a valid time"),
-};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
+use ingrid_types::GasDay;
 
 /// One hour of a gas day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct GasHour {
-    /// Position in the gas day, from 1 (06:00 to 07:00 local time).
-    pub(crate) index: u32,
-    /// Start of the hour, inclusive.
-    pub(crate) start: DateTime<Tz>,
-    /// End of the hour, exclusive; equal to the next hour's start.
-    pub(crate) end: DateTime<Tz>,
-}
+pub(crate) use ingrid_types::GasHour;
 
 /// Parses a `YYYY-MM-DD` date strictly: four-digit year, two-digit month and day, nothing else.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
-    let bytes = text.as_bytes();
-    let shaped = bytes.len() == 10
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(position, byte)| position == 4 || position == 7 || byte.is_ascii_digit());
-    if !shaped {
-        return None;
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    text.parse::<GasDay>().ok().map(|day| day.date())
 }
 
 /// Formats a date as `YYYY-MM-DD`.
@@ -49,21 +25,20 @@ pub(crate) fn format_date(date: NaiveDate) -> String {
 
 /// Formats an instant as RFC 3339 with its Paris offset and whole seconds
 /// (`2025-01-15T06:00:00+01:00`).
-pub(crate) fn format_date_time(instant: DateTime<Tz>) -> String {
+pub(crate) fn format_date_time(instant: DateTime<FixedOffset>) -> String {
     instant.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// When the gas day labelled `day` starts, or `None` for dates the calendar cannot represent.
-pub(crate) fn gas_day_start(day: NaiveDate) -> Option<DateTime<Tz>> {
-    // 06:00 is never inside a Paris clock change, but the historical tz database has odd years;
-    // the earliest reading is the one that starts the day.
-    Paris
-        .from_local_datetime(&day.and_time(GAS_DAY_START))
-        .earliest()
+/// When the gas day labelled `day` starts. (Dates come from [`parse_date`], whose four-digit
+/// years are far inside what the calendar represents; the `Option` keeps it so for any date.)
+pub(crate) fn gas_day_start(day: NaiveDate) -> Option<DateTime<FixedOffset>> {
+    Some(GasDay::new(day).start())
 }
 
 /// Start (inclusive) and end (exclusive) of the gas day labelled `day`.
-pub(crate) fn gas_day_bounds(day: NaiveDate) -> Option<(DateTime<Tz>, DateTime<Tz>)> {
+pub(crate) fn gas_day_bounds(
+    day: NaiveDate,
+) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
     let start = gas_day_start(day)?;
     let end = gas_day_start(day.succ_opt()?)?;
     Some((start, end))
@@ -71,23 +46,8 @@ pub(crate) fn gas_day_bounds(day: NaiveDate) -> Option<(DateTime<Tz>, DateTime<T
 
 /// The hours of the gas day labelled `day`: 23, 24 or 25 of them, continuous.
 pub(crate) fn gas_day_hours(day: NaiveDate) -> Option<Vec<GasHour>> {
-    let (start, end) = gas_day_bounds(day)?;
-    let start = start.with_timezone(&Utc);
-    let count = (end.with_timezone(&Utc) - start).num_hours();
-
-    let hours = (0..count)
-        .filter_map(|offset| {
-            let index = u32::try_from(offset + 1).ok()?;
-            let hour_start = start.checked_add_signed(Duration::hours(offset))?;
-            let hour_end = hour_start.checked_add_signed(Duration::hours(1))?;
-            Some(GasHour {
-                index,
-                start: hour_start.with_timezone(&Paris),
-                end: hour_end.with_timezone(&Paris),
-            })
-        })
-        .collect();
-    Some(hours)
+    day.succ_opt()?;
+    Some(GasDay::new(day).hours())
 }
 
 /// The gas days from `from` to `to`, both inclusive; empty when `to` is before `from`.
@@ -116,6 +76,7 @@ mod tests {
             "2025-01-15",
             "2025-10-25",
             "2026-03-28",
+            "2100-10-30",
         ]
         .into_iter()
         .map(|day| (day, gas_day_hours(date(day)).map_or(0, |hours| hours.len())))
@@ -129,6 +90,7 @@ mod tests {
                 ("2025-01-15", 24),
                 ("2025-10-25", 25),
                 ("2026-03-28", 23),
+                ("2100-10-30", 25),
             ]
         );
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 
 /// A gas day of the French market, labelled by the calendar date on which it starts.
@@ -152,15 +152,67 @@ impl GasDay {
 /// happens at 02:00 or 03:00, so it always has exactly one instant.
 fn six_o_clock(date: NaiveDate) -> DateTime<FixedOffset> {
     let local = date.and_hms_opt(START_HOUR, 0, 0).expect("06:00 is a time");
+
+    if date.year() >= EU_RULE_SINCE {
+        // Summer time from 01:00 UTC on the last Sunday of March, that is from 03:00 local
+        // time, to 01:00 UTC on the last Sunday of October: 06:00 is summer time on the first
+        // of those Sundays and winter time on the second.
+        let summer = (last_sunday(date.year(), 3)..last_sunday(date.year(), 10)).contains(&date);
+        let offset = if summer { SUMMER } else { WINTER };
+        return offset_of(offset)
+            .from_local_datetime(&local)
+            .single()
+            .expect("a fixed offset has one reading of every local time");
+    }
+
     let instant = Paris
         .from_local_datetime(&local)
-        .single()
-        .expect("06:00 is unambiguous in Europe/Paris");
+        .earliest()
+        .expect("06:00 exists in Europe/Paris on every date");
     instant.fixed_offset()
 }
 
+/// `instant` as local time in Europe/Paris, with its offset.
 fn to_paris(instant: DateTime<Utc>) -> DateTime<FixedOffset> {
+    if instant.year() >= EU_RULE_SINCE {
+        let year = instant.year();
+        let summer_from = clock_change(year, 3);
+        let summer_to = clock_change(year, 10);
+        let summer = (summer_from..summer_to).contains(&instant);
+        let offset = if summer { SUMMER } else { WINTER };
+        return instant.with_timezone(&offset_of(offset));
+    }
+
     instant.with_timezone(&Paris).fixed_offset()
+}
+
+/// The first year of the summer-time rule that the European Union has applied since: the tz
+/// database of `chrono-tz` has its transitions only up to 2099 and keeps winter time after
+/// them, while a rule in force is assumed to go on, as the tz database itself does.
+const EU_RULE_SINCE: i32 = 1996;
+/// Central European Time, in seconds east of UTC.
+const WINTER: i32 = 3600;
+/// Central European Summer Time.
+const SUMMER: i32 = 7200;
+
+fn offset_of(seconds: i32) -> FixedOffset {
+    FixedOffset::east_opt(seconds).expect("one or two hours is a valid offset")
+}
+
+/// The last Sunday of `month` in `year`.
+fn last_sunday(year: i32, month: u32) -> NaiveDate {
+    let last_day =
+        NaiveDate::from_ymd_opt(year, month, 31).expect("March and October have 31 days");
+    let back = last_day.weekday().num_days_from_sunday();
+    last_day - Duration::days(i64::from(back))
+}
+
+/// 01:00 UTC on the last Sunday of `month`, when Europe/Paris changes its clocks.
+fn clock_change(year: i32, month: u32) -> DateTime<Utc> {
+    let at = last_sunday(year, month)
+        .and_hms_opt(1, 0, 0)
+        .expect("01:00 is a time");
+    Utc.from_utc_datetime(&at)
 }
 
 impl fmt::Display for GasDay {
@@ -323,6 +375,49 @@ mod tests {
                 "the Friday before {label}"
             );
             assert_eq!(gas_day.next().hour_count(), 24, "the Sunday after {label}");
+        }
+    }
+
+    #[test]
+    fn the_clocks_go_on_changing_after_the_tz_tables_end() {
+        let spring = day("2100-03-27");
+        let autumn = day("2100-10-30");
+        let summer = day("2150-07-14");
+
+        assert_eq!(spring.hour_count(), 23);
+        assert_eq!(autumn.hour_count(), 25);
+        assert_eq!(summer.start().to_rfc3339(), "2150-07-14T06:00:00+02:00");
+        assert_eq!(
+            autumn.hours()[20].start.to_rfc3339(),
+            "2100-10-31T02:00:00+02:00"
+        );
+        assert_eq!(
+            autumn.hours()[21].start.to_rfc3339(),
+            "2100-10-31T02:00:00+01:00"
+        );
+    }
+
+    #[test]
+    fn the_rule_agrees_with_the_tz_database_wherever_it_has_transitions() {
+        let mut gas_day = day("1996-01-01");
+        while gas_day.date().year() < 2100 {
+            let from_the_database = Paris
+                .from_local_datetime(&gas_day.date().and_hms_opt(6, 0, 0).unwrap())
+                .single()
+                .unwrap()
+                .fixed_offset();
+            // Compared as text: DateTime's equality looks at the instant, not the offset.
+            assert_eq!(
+                gas_day.start().to_rfc3339(),
+                from_the_database.to_rfc3339(),
+                "{gas_day}"
+            );
+            for hour in gas_day.hours() {
+                let instant = hour.start.with_timezone(&Utc);
+                let expected = instant.with_timezone(&Paris).fixed_offset();
+                assert_eq!(hour.start.to_rfc3339(), expected.to_rfc3339());
+            }
+            gas_day = gas_day.next();
         }
     }
 
