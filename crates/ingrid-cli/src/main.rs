@@ -327,6 +327,8 @@ async fn fetch_all_pages(
         .iter()
         .any(|parameter| parameter.name == PAGE);
     let mut records = Vec::new();
+    // What the first page says the whole answer holds.
+    let mut announced = None;
 
     for page in 0..MAX_PAGES {
         if paged {
@@ -337,6 +339,11 @@ async fn fetch_all_pages(
         let total_pages = body
             .pointer("/page/totalPages")
             .and_then(serde_json::Value::as_u64);
+        if page == 0 {
+            announced = body
+                .pointer("/page/totalElements")
+                .and_then(serde_json::Value::as_u64);
+        }
         let number = body
             .pointer("/page/number")
             .and_then(serde_json::Value::as_u64);
@@ -361,7 +368,7 @@ async fn fetch_all_pages(
 
         let last = total_pages.is_none_or(|total| u64::from(page) + 1 >= total);
         if !paged || last || empty {
-            return Ok(records);
+            return check_total(records, announced, operation);
         }
     }
     // Stopping quietly here would lose records.
@@ -369,6 +376,26 @@ async fn fetch_all_pages(
         "{} {} has more than {MAX_PAGES} pages; narrow the gas-day range or raise --size",
         operation.domain, operation.api
     )))
+}
+
+/// The records, if as many as the first page announced: a page that came back short or
+/// overfull (records added or withdrawn between two pages, a server miscounting) would
+/// otherwise lose or repeat records without a word.
+fn check_total(
+    records: Vec<serde_json::Value>,
+    announced: Option<u64>,
+    operation: &Operation,
+) -> Result<Vec<serde_json::Value>, Failure> {
+    match announced {
+        Some(total) if total != records.len() as u64 => Err(Failure::Paging(format!(
+            "{} {} announced {total} records and its pages held {}; run the command again, \
+             or narrow the gas-day range",
+            operation.domain,
+            operation.api,
+            records.len()
+        ))),
+        _ => Ok(records),
+    }
 }
 
 fn print_json(records: &[serde_json::Value]) -> Result<(), Failure> {

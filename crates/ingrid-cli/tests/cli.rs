@@ -526,3 +526,68 @@ fn a_boolean_filter_alone_means_true() {
             .is_some_and(|hours| hours.len() == 24)
     }));
 }
+
+/// A server whose first page announces six records in six pages and whose second page is
+/// empty: the records of the announced pages never come.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_that_do_not_add_up_are_an_error_not_a_short_answer() {
+    use httpmock::prelude::*;
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth2/token");
+            then.status(200)
+                .json_body(serde_json::json!({"access_token": "t0ken", "expires_in": 3600}));
+        })
+        .await;
+    let allocation = serde_json::json!({
+        "gasDay": "2025-01-15", "pointCode": "EG001F", "pointType": "PEG",
+        "direction": "ENTRY", "allocatedQuantity": 1200, "unit": "kWh", "status": "FINAL"
+    });
+    for (page, data) in [("0", vec![allocation]), ("1", vec![])] {
+        let body = serde_json::json!({
+            "contractCode": "GFXY1201", "gasDayFrom": "2025-01-15", "gasDayTo": "2025-01-15",
+            "data": data,
+            "page": {"number": page.parse::<u32>().unwrap(), "size": 1, "totalElements": 6,
+                     "totalPages": 6}
+        });
+        server
+            .mock_async(|when, then| {
+                when.path("/v1/allocations/daily-allocations")
+                    .query_param("page", page);
+                then.status(200).json_body(body);
+            })
+            .await;
+    }
+    let vars = [
+        ("INGRID_API_URL", server.base_url()),
+        ("INGRID_TOKEN_URL", server.url("/oauth2/token")),
+        ("INGRID_CLIENT_ID", "shipper-app".to_owned()),
+        ("INGRID_CLIENT_SECRET", "secret".to_owned()),
+        ("INGRID_CONTRACT_CODE", "GFXY1201".to_owned()),
+    ];
+    let args = [
+        "allocations",
+        "daily-allocations",
+        "--from",
+        "2025-01-15",
+        "--to",
+        "2025-01-15",
+    ];
+
+    let output = tokio::task::spawn_blocking(move || ingrid_with(&vars, &args))
+        .await
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("announced 6 records and its pages held 1"),
+        "{message}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "nothing is printed of a partial answer"
+    );
+}
