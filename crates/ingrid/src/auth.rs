@@ -371,7 +371,18 @@ impl TokenCache {
     /// token is used until it really expires, and the refresh is tried again
     /// [`REFRESH_RETRY_DELAY`] later. Only callers without a valid token wait.
     pub async fn token(&self) -> Result<AccessToken, Arc<AuthError>> {
-        let flight = {
+        self.get(false).await
+    }
+
+    /// Like [`TokenCache::token`], but a token due for refresh is not good enough: the caller
+    /// waits for its successor (and gets it back only if that refresh fails). For the replay
+    /// after a 401, which must not go out with a token about to expire.
+    pub async fn fresh_token(&self) -> Result<AccessToken, Arc<AuthError>> {
+        self.get(true).await
+    }
+
+    async fn get(&self, wait_for_refresh: bool) -> Result<AccessToken, Arc<AuthError>> {
+        let (flight, fallback) = {
             let mut state = self.inner.state();
             let now = Instant::now();
 
@@ -380,20 +391,29 @@ impl TokenCache {
                 Some(cached) if now < cached.expires_at => {
                     let token = cached.token.clone();
                     let backing_off = state.next_refresh_attempt.is_some_and(|at| now < at);
-                    if !backing_off && state.running_flight().is_none() {
-                        // Nobody needs to wait for it: its task stores the new token.
-                        drop(self.start_flight(&mut state));
+                    let flight = match state.running_flight() {
+                        Some(flight) => Some(flight),
+                        None if backing_off => None,
+                        None => Some(self.start_flight(&mut state)),
+                    };
+                    match flight {
+                        // Its task stores the new token; nobody else needs to wait for it.
+                        Some(flight) if wait_for_refresh => (flight, Some(token)),
+                        _ => return Ok(token),
                     }
-                    return Ok(token);
                 }
                 _ => match state.running_flight() {
-                    Some(flight) => flight,
-                    None => self.start_flight(&mut state),
+                    Some(flight) => (flight, None),
+                    None => (self.start_flight(&mut state), None),
                 },
             }
         };
 
-        flight.await.map(|cached| cached.token)
+        match (flight.await, fallback) {
+            (Ok(cached), _) => Ok(cached.token),
+            (Err(_), Some(still_valid)) => Ok(still_valid),
+            (Err(error), None) => Err(error),
+        }
     }
 
     /// Forgets `rejected` if it is still the current token, so that the next call fetches a
@@ -498,6 +518,48 @@ fn refresh_ahead(margin: Duration, lifetime: Duration, jitter: f64) -> Duration 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cache whose token endpoint is `server`, with the default margin.
+    fn cache_of(server: &httpmock::MockServer) -> TokenCache {
+        let endpoint = TokenEndpoint {
+            http: reqwest::Client::new(),
+            url: Url::parse(&server.url("/oauth2/token")).unwrap(),
+            client_id: ClientId::new("id".to_owned()),
+            client_secret: ClientSecret::new("secret".to_owned()),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        };
+        TokenCache::new(endpoint, crate::DEFAULT_REFRESH_MARGIN)
+    }
+
+    async fn token_answer<'a>(server: &'a httpmock::MockServer, token: &str) -> httpmock::Mock<'a> {
+        let body = serde_json::json!({"access_token": token, "expires_in": 100});
+        server
+            .mock_async(|when, then| {
+                when.path("/oauth2/token");
+                then.status(200).json_body(body);
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_fresh_token_is_not_one_due_for_refresh() {
+        let server = httpmock::MockServer::start_async().await;
+        let first = token_answer(&server, "first").await;
+        let cache = cache_of(&server);
+        assert_eq!(cache.token().await.unwrap().secret(), "first");
+
+        // Lifetime 100 s, replaced 60 to 75 s ahead: due after 50 s.
+        first.delete_async().await;
+        token_answer(&server, "second").await;
+        tokio::time::pause();
+        tokio::time::advance(Duration::from_secs(50)).await;
+        tokio::time::resume();
+
+        assert_eq!(cache.token().await.unwrap().secret(), "first");
+        assert_eq!(cache.fresh_token().await.unwrap().secret(), "second");
+        assert_eq!(cache.token().await.unwrap().secret(), "second");
+    }
 
     #[test]
     fn the_refresh_margin_has_jitter_and_stays_within_the_lifetime() {

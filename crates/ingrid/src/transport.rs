@@ -179,7 +179,7 @@ impl TokenHooks {
             "the API refused the access token; fetching a new one"
         );
         self.cache.invalidate(&used_token);
-        let token = match self.cache.token().await {
+        let token = match self.cache.fresh_token().await {
             Ok(token) => token,
             Err(error) => {
                 call::note_auth_failure(error);
