@@ -158,3 +158,34 @@ async fn a_gateway_page_instead_of_a_problem_keeps_its_status() {
          (after 4 attempts)"
     );
 }
+
+#[tokio::test]
+async fn a_request_that_cannot_be_built_is_invalid_and_never_reaches_the_api() {
+    let server = MockServer::start_async().await;
+    support::token_endpoint(&server, TOKEN, 7200).await;
+    let resource = support::resource(&server, PATH, support::empty_page()).await;
+    let huge = "A".repeat(70_000);
+
+    let error = support::client(&server)
+        .measures()
+        .get_hourly_measures()
+        .contract_code(huge.as_str())
+        .gas_day_from("2025-01-15")
+        .gas_day_to("2025-01-15")
+        .send()
+        .call()
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, ingrid::Error::InvalidRequest(_)),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert!(
+        error.to_string().len() < 1200,
+        "{} bytes",
+        error.to_string().len()
+    );
+    resource.assert_calls_async(0).await;
+}

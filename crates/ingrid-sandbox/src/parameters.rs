@@ -357,7 +357,7 @@ fn scalar(document: &Value, schema: &Value, raw: &str) -> Result<Value, String> 
 }
 
 /// A value as an error message repeats it: at most [`MAX_SHOWN_VALUE_CHARS`] characters.
-fn shown(value: &str) -> String {
+pub(crate) fn shown(value: &str) -> String {
     if value.chars().count() <= MAX_SHOWN_VALUE_CHARS {
         value.to_owned()
     } else {

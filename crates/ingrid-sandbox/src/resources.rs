@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::catalog::Endpoint;
 use crate::generate::{self, BodyRequest};
-use crate::parameters::RequestValues;
+use crate::parameters::{self, RequestValues};
 use crate::responses::{self, BEARER_CHALLENGE, Body, INVALID_TOKEN_CHALLENGE};
 use crate::server::State;
 use crate::tokens::TokenStatus;
@@ -106,7 +106,10 @@ fn check(
     if let Some(contract) = values.get(CONTRACT_CODE).and_then(Value::as_str)
         && contract != state.contract_code
     {
-        let detail = format!("Contract {contract} is not granted to this client");
+        let detail = format!(
+            "Contract {} is not granted to this client",
+            parameters::shown(contract)
+        );
         return Checked::Refused(responses::problem(StatusCode::FORBIDDEN, &detail, instance));
     }
 

@@ -335,6 +335,11 @@ impl Error {
             }
         };
         let transport = |source: reqwest::Error| {
+            // Nothing was sent: the URL could not be made (a parameter far too long, ...).
+            if source.is_builder() {
+                let cause = cause_chain(&source.without_url());
+                return Self::InvalidRequest(cut(cause, MESSAGE_BYTES));
+            }
             let timed_out = source.is_timeout();
             let error = Box::new(TransportError {
                 operation,
@@ -464,7 +469,7 @@ fn after_attempts(attempts: u32) -> String {
 }
 
 /// progenitor's "conversion to `:: ingrid_types :: GasDay` for gas_day_from failed", said
-/// for a person: "gas_day_from: the value is not a valid ingrid_types::GasDay".
+/// for a person: "gas_day_from: the value is not a gas day as YYYY-MM-DD".
 fn readable(message: &str) -> String {
     let parsed = message
         .strip_prefix("conversion to `")
@@ -474,24 +479,52 @@ fn readable(message: &str) -> String {
         Some((type_path, parameter)) => {
             let type_path: String = type_path.split_whitespace().collect();
             let type_path = type_path.trim_start_matches("::");
-            format!("{parameter}: the value is not a valid {type_path}")
+            let expected = match type_path.rsplit("::").next().unwrap_or(type_path) {
+                "NonZeroU32" | "NonZeroU64" => "a whole number of at least 1".to_owned(),
+                "GasDay" => "a gas day as YYYY-MM-DD".to_owned(),
+                _ => format!("a valid {type_path}"),
+            };
+            format!("{parameter}: the value is not {expected}")
         }
         None => message.to_owned(),
     }
 }
 
-/// `text` with every one of `secrets` replaced by a marker.
+/// The shortest secret looked for in text. A real client secret or token is far longer; a
+/// shorter one would be found inside ordinary words, garbling the message and, by where the
+/// markers fall, telling the reader what the secret is.
+const SHORTEST_REDACTED: usize = 8;
+
+/// `text` with every one of `secrets` (of at least [`SHORTEST_REDACTED`] bytes) replaced by a
+/// marker, in one pass: the longest secret wins where two start at the same place, and a
+/// marker is never searched again.
 pub(crate) fn redacted(text: String, secrets: &[&str]) -> String {
-    secrets
+    let mut needles: Vec<&str> = secrets
         .iter()
-        .filter(|secret| !secret.is_empty())
-        .fold(text, |text, secret| {
-            if text.contains(secret) {
-                text.replace(secret, "[redacted]")
-            } else {
-                text
+        .copied()
+        .filter(|secret| secret.len() >= SHORTEST_REDACTED)
+        .collect();
+    needles.sort_by_key(|needle| std::cmp::Reverse(needle.len()));
+    needles.dedup();
+    if !needles.iter().any(|needle| text.contains(needle)) {
+        return text;
+    }
+
+    let mut cleaned = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(character) = rest.chars().next() {
+        match needles.iter().find(|needle| rest.starts_with(**needle)) {
+            Some(needle) => {
+                cleaned.push_str("[redacted]");
+                rest = &rest[needle.len()..];
             }
-        })
+            None => {
+                cleaned.push(character);
+                rest = &rest[character.len_utf8()..];
+            }
+        }
+    }
+    cleaned
 }
 
 /// `problem` with every one of `secrets` replaced by a marker, wherever the server put it.
@@ -518,8 +551,13 @@ fn json_path_of_failure<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
     }
 }
 
-/// An error's message followed by its causes, on one line.
+/// An error's message followed by its causes, on one line, at most [`MESSAGE_BYTES`] long
+/// (reqwest's messages repeat the URL, whose query may be long).
 fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    cut(full_cause_chain(error), MESSAGE_BYTES)
+}
+
+fn full_cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -658,7 +696,11 @@ mod tests {
     fn progenitor_conversion_messages_are_reworded() {
         assert_eq!(
             readable("conversion to `:: ingrid_types :: GasDay` for gas_day_from failed"),
-            "gas_day_from: the value is not a valid ingrid_types::GasDay"
+            "gas_day_from: the value is not a gas day as YYYY-MM-DD"
+        );
+        assert_eq!(
+            readable("conversion to `:: std :: num :: NonZeroU32` for size failed"),
+            "size: the value is not a whole number of at least 1"
         );
         assert_eq!(
             readable("contract_code was not initialized"),
@@ -676,6 +718,25 @@ mod tests {
 
             assert!(!cut.contains("s3cr3t"), "padding {padding}: {cut}");
         }
+    }
+
+    #[test]
+    fn redaction_keeps_words_and_codes_whole_around_secrets() {
+        let text = "invalid_client: Unknown client id or wrong client secret".to_owned();
+
+        // Too short to be looked for: the message stays readable and betrays nothing.
+        assert_eq!(redacted(text.clone(), &["e", "wrong"]), text);
+        assert_eq!(
+            redacted(
+                "a s3cr3t-value-x and s3cr3t-value".to_owned(),
+                &["s3cr3t-value", "s3cr3t-value-x", "s3cr3t-value",]
+            ),
+            "a [redacted] and [redacted]"
+        );
+        assert_eq!(
+            redacted("[redacted]".to_owned(), &["redacted"]),
+            "[[redacted]]"
+        );
     }
 
     #[test]
