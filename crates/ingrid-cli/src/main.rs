@@ -135,9 +135,9 @@ fn command() -> Command {
         command = command.subcommand(domain_command);
     }
 
-    // The variable is read here, as the flag's default, so that clap checks a bad value in it
-    // exactly like a bad flag: a usage error (exit code 2) that names the bad item.
-    let mut faults = Arg::new("faults")
+    // A bad value is a usage error (exit code 2) naming the bad item, whether it came from the
+    // flag (clap checks it) or from the variable (`sandbox_faults` checks it).
+    let faults = Arg::new("faults")
         .long("faults")
         .value_name("SPEC")
         .value_parser(|spec: &str| spec.parse::<ingrid_sandbox::Faults>())
@@ -157,9 +157,6 @@ fn command() -> Command {
              token-outage=2 (the first 2 token requests get 503).\n\n\
              [default: {SANDBOX_FAULTS}, else none]"
         ));
-    if let Some(spec) = std::env::var_os(SANDBOX_FAULTS) {
-        faults = faults.default_value(spec);
-    }
 
     command.subcommand(
         Command::new("sandbox")
@@ -278,10 +275,10 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
 
     if domain == "sandbox" && api == "serve" {
         let port = *api_matches.get_one::<u16>("port").expect("has a default");
-        let faults = api_matches
-            .get_one::<ingrid_sandbox::Faults>("faults")
-            .cloned()
-            .unwrap_or_default();
+        let faults = match api_matches.get_one::<ingrid_sandbox::Faults>("faults") {
+            Some(faults) => faults.clone(),
+            None => sandbox_faults()?,
+        };
         return Sandbox::builder()
             .port(port)
             .faults(faults)
@@ -412,6 +409,19 @@ fn print_json(records: &[serde_json::Value]) -> Result<(), Failure> {
     }
 }
 
+/// The faults of `INGRID_SANDBOX_FAULTS`, none when it is unset or empty.
+fn sandbox_faults() -> Result<ingrid_sandbox::Faults, Failure> {
+    match std::env::var(SANDBOX_FAULTS) {
+        Ok(spec) if !spec.trim().is_empty() => spec
+            .parse()
+            .map_err(|error| Failure::Usage(format!("{SANDBOX_FAULTS}: {error}"))),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(ingrid_sandbox::Faults::none()),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Failure::Usage(format!(
+            "{SANDBOX_FAULTS} is not valid UTF-8"
+        ))),
+    }
+}
+
 /// Where the command connects, from the flags and the variables.
 enum Target {
     /// The embedded sandbox, started for this command.
@@ -461,14 +471,7 @@ impl Target {
     ) -> Result<(Ingrid, String, Option<ingrid_sandbox::RunningSandbox>), Failure> {
         match self {
             Self::Sandbox { contract_code } => {
-                let faults = match std::env::var(SANDBOX_FAULTS) {
-                    Ok(spec) if !spec.trim().is_empty() => {
-                        spec.parse::<ingrid_sandbox::Faults>().map_err(|error| {
-                            Failure::Config(format!("{SANDBOX_FAULTS}: {error}"))
-                        })?
-                    }
-                    _ => ingrid_sandbox::Faults::none(),
-                };
+                let faults = sandbox_faults()?;
                 let sandbox = Sandbox::builder().faults(faults).build()?.start().await?;
                 let environment = Environment::custom(&sandbox.base_url(), &sandbox.token_url())
                     .map_err(|error| Failure::Config(error.to_string()))?;

@@ -425,8 +425,26 @@ fn sandbox_serve_with(vars: &[(&str, &str)], extra_args: &[&str]) -> (Output, bo
 fn a_bad_faults_spec_is_a_usage_error_naming_the_bad_item() {
     let from_flag = sandbox_serve_with(&[], &["--faults", "slow=1s,revoke-every=0"]);
     let from_variable = sandbox_serve_with(&[("INGRID_SANDBOX_FAULTS", "bogus=1")], &[]);
+    let query = ingrid_with(
+        &[("INGRID_SANDBOX_FAULTS", "bogus=1".to_owned())],
+        &[
+            "--env",
+            "sandbox",
+            "measures",
+            "daily-measures",
+            "--from",
+            "2025-01-15",
+            "--to",
+            "2025-01-15",
+        ],
+    );
 
-    for ((output, listened), item) in [(from_flag, "revoke-every=0"), (from_variable, "bogus=1")] {
+    let cases = [
+        (from_flag, "revoke-every=0", "--faults"),
+        (from_variable, "bogus=1", "INGRID_SANDBOX_FAULTS"),
+        ((query, false), "bogus=1", "INGRID_SANDBOX_FAULTS"),
+    ];
+    for ((output, listened), item, source) in cases {
         let message = stderr(&output);
         assert!(!listened, "the sandbox served: {message}");
         assert_eq!(output.status.code(), Some(2), "{message}");
@@ -436,6 +454,7 @@ fn a_bad_faults_spec_is_a_usage_error_naming_the_bad_item() {
             .collect();
         assert_eq!(errors.len(), 1, "{message}");
         assert!(errors[0].contains(&format!("`{item}`")), "{message}");
+        assert!(errors[0].contains(source), "{message}");
     }
 }
 
