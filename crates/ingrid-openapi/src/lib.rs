@@ -51,8 +51,10 @@ pub struct Document {
 }
 
 impl Document {
-    /// Parses one spec from its YAML source.
+    /// Parses one spec from its YAML source. A leading byte order mark, which some Windows
+    /// editors write, is dropped: serde_yaml would take it for the start of a second document.
     pub fn parse(file: &str, source: &str) -> Result<Self, SpecError> {
+        let source = without_byte_order_mark(source);
         let value: Value = serde_yaml::from_str(source)
             .map_err(|error| SpecError::new(file, "", format!("not valid YAML: {error}")))?;
 
@@ -159,8 +161,10 @@ impl SpecSet {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            let source = std::fs::read_to_string(&path)
+            let bytes = std::fs::read(&path)
                 .map_err(|error| SpecError::new(&file, "", format!("cannot read file: {error}")))?;
+            let source =
+                decode_utf8(bytes).map_err(|message| SpecError::new(&file, "", message))?;
             sources.push((file, source));
         }
         Self::from_sources(sources)
@@ -248,6 +252,30 @@ impl SpecSet {
             imported,
         })
     }
+}
+
+/// `source` without the UTF-8 byte order mark it may start with.
+pub fn without_byte_order_mark(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
+}
+
+/// The text of a spec file, or what is wrong with its encoding and where: the specs are UTF-8.
+pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
+        let column = valid
+            .iter()
+            .rev()
+            .take_while(|byte| **byte != b'\n')
+            .count()
+            + 1;
+        let byte = error.as_bytes()[valid.len()];
+        format!(
+            "not UTF-8: byte 0x{byte:02X} at line {line}, column {column} (counted in bytes) \
+             is not valid UTF-8; save the file as UTF-8"
+        )
+    })
 }
 
 struct Bundler<'a> {
@@ -423,23 +451,28 @@ fn merge_components(root: &mut Value, copied: Map<String, Value>) {
 /// Code generators turn `allOf` into awkward or wrong types (see the progenitor notes); our
 /// specs use it only to put the list envelope beside a `data` array, which merges exactly.
 /// `allOf` members that are `$ref`s are resolved against `components.schemas` of `root`.
+/// An `allOf` that reaches itself again through its `$ref`s (`Loop: {allOf: [$ref: Loop]}`)
+/// has no finite merged form: it is left as written, for the validation to report.
 pub fn merge_all_of(root: &mut Value) {
     let schemas = root
         .pointer("/components/schemas")
         .cloned()
         .unwrap_or(Value::Null);
-    merge_all_of_in(root, &schemas);
+    merge_all_of_in(root, &schemas, &mut Vec::new());
 }
 
-fn merge_all_of_in(value: &mut Value, schemas: &Value) {
+/// Merges every `allOf` under `value`; `merging` holds the names of the schemas whose `allOf`
+/// is being merged further up, so that a schema reaching itself stops instead of recursing
+/// until the stack overflows.
+fn merge_all_of_in(value: &mut Value, schemas: &Value, merging: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for child in map.values_mut() {
-                merge_all_of_in(child, schemas);
+                merge_all_of_in(child, schemas, merging);
             }
             if let Some(merged) = map
                 .get("allOf")
-                .and_then(|members| merged_object(members, schemas))
+                .and_then(|members| merged_object(members, schemas, merging))
             {
                 map.remove("allOf");
                 for (key, member) in merged {
@@ -449,21 +482,31 @@ fn merge_all_of_in(value: &mut Value, schemas: &Value) {
         }
         Value::Array(items) => items
             .iter_mut()
-            .for_each(|item| merge_all_of_in(item, schemas)),
+            .for_each(|item| merge_all_of_in(item, schemas, merging)),
         _ => {}
     }
 }
 
-fn merged_object(members: &Value, schemas: &Value) -> Option<Map<String, Value>> {
+fn merged_object(
+    members: &Value,
+    schemas: &Value,
+    merging: &mut Vec<String>,
+) -> Option<Map<String, Value>> {
     let mut properties = Map::new();
     let mut required: Vec<Value> = Vec::new();
 
     for member in members.as_array()? {
         let member = match member.get("$ref").and_then(Value::as_str) {
             Some(reference) => {
-                let name = reference.strip_prefix("#/components/schemas/")?;
-                let mut resolved = schemas.get(unescape_pointer(name))?.clone();
-                merge_all_of_in(&mut resolved, schemas);
+                let name = unescape_pointer(reference.strip_prefix("#/components/schemas/")?);
+                if merging.contains(&name) {
+                    return None;
+                }
+                let mut resolved = schemas.get(&name)?.clone();
+
+                merging.push(name);
+                merge_all_of_in(&mut resolved, schemas, merging);
+                merging.pop();
                 resolved
             }
             None => member.clone(),
@@ -656,12 +699,60 @@ components:
     }
 
     #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let with_mark = format!("\u{feff}{DOMAIN}");
+
+        let document = Document::parse("d.yaml", &with_mark).unwrap();
+
+        assert_eq!(document.value["openapi"], "3.0.3");
+        assert_eq!(document.source, DOMAIN);
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_is_located_by_line_and_column() {
+        let bytes = b"openapi: 3.0.3\ninfo:\n  title: caf\xe9\n".to_vec();
+
+        let message = decode_utf8(bytes).unwrap_err();
+
+        assert!(
+            message.contains("byte 0xE9 at line 3, column 13"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn a_name_defined_in_two_files_is_refused() {
         let clashing = format!("{DOMAIN}    Day: {{type: string}}\n");
 
         let error = set(&clashing).bundle("d.yaml").unwrap_err();
 
         assert!(error.message.contains("already comes from"), "{error}");
+    }
+
+    #[test]
+    fn an_all_of_that_reaches_itself_is_left_as_written() {
+        let spec = format!(
+            "{DOMAIN}    Loop:\n      description: A loop.\n      allOf:\n        - $ref: \
+             '#/components/schemas/Loop'\n    LoopA:\n      allOf: [{{$ref: \
+             '#/components/schemas/LoopB'}}]\n    LoopB:\n      allOf: [{{$ref: \
+             '#/components/schemas/LoopA'}}]\n"
+        );
+        let mut bundle = set(&spec).bundle("d.yaml").unwrap().value;
+
+        merge_all_of(&mut bundle);
+
+        let schemas = bundle.pointer("/components/schemas").unwrap();
+        for name in ["Loop", "LoopA", "LoopB"] {
+            assert!(
+                schemas[name].get("allOf").is_some(),
+                "{name}: {}",
+                schemas[name]
+            );
+        }
+        assert!(
+            schemas["XList"].get("allOf").is_none(),
+            "the envelope still merges"
+        );
     }
 
     #[test]
