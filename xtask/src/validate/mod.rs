@@ -12,6 +12,7 @@
 
 mod closed;
 mod conventions;
+mod cycles;
 mod document;
 mod examples;
 pub mod folder;
@@ -40,6 +41,9 @@ pub enum Rule {
     OpenApiVersion,
     /// A `$ref` leads nowhere, or has a shape the bundler cannot copy.
     UnresolvedReference,
+    /// Schemas made of each other through `$ref`s and `allOf`/`anyOf`/`oneOf` alone: their
+    /// type would contain itself (the generation and the decoding never end).
+    ReferenceCycle,
     /// An operation has no `operationId`: progenitor refuses it.
     MissingOperationId,
     /// Two operationIds of one crate are equal in snake_case: the client does not compile.
@@ -106,6 +110,7 @@ impl Rule {
             Rule::DuplicateKey => "duplicate-key",
             Rule::OpenApiVersion => "openapi-version",
             Rule::UnresolvedReference => "unresolved-reference",
+            Rule::ReferenceCycle => "reference-cycle",
             Rule::MissingOperationId => "missing-operation-id",
             Rule::OperationIdClash => "operation-id-clash",
             Rule::SuccessBesideDefault => "success-beside-default",
@@ -205,6 +210,7 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
         generation::check(&set, &resolver, &root, &mut findings);
         conventions::check(&resolver, &root, &mut findings);
     }
+    cycles::check(&resolver, &mut findings);
     closed::check(&resolver, &mut findings);
     examples::check(&resolver, &mut findings);
     unused::check(&resolver, &mut findings);

@@ -232,6 +232,66 @@ fn a_reference_to_a_missing_file_names_it() {
 }
 
 #[test]
+fn an_all_of_that_refers_to_itself_is_a_cycle() {
+    let demo = with_row_property("loop", "{$ref: '#/components/schemas/Loop'}");
+    let demo = edit(
+        &demo,
+        "    RowStatus:\n",
+        "    Loop:\n      description: A loop.\n      allOf: [{$ref: '#/components/schemas/Loop'}]\n\
+         \x20   RowStatus:\n",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::ReferenceCycle,
+        "demo.yaml",
+        "/components/schemas/Loop/allOf/0/$ref",
+    );
+
+    assert_eq!(finding.line, Some(line_of(&demo, "allOf: [{$ref")));
+    assert!(
+        finding.message.contains("(`Loop` → `Loop`)"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn schemas_that_are_references_to_each_other_are_a_cycle() {
+    let demo = with_row_property("loop", "{$ref: '#/components/schemas/LoopA'}");
+    let demo = edit(
+        &demo,
+        "    RowStatus:\n",
+        "    LoopA: {$ref: '#/components/schemas/LoopB'}\n    LoopB: {$ref: \
+         '#/components/schemas/LoopA'}\n    RowStatus:\n",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::ReferenceCycle,
+        "demo.yaml",
+        "/components/schemas/LoopB/$ref",
+    );
+
+    assert!(
+        finding.message.contains("(`LoopA` → `LoopB` → `LoopA`)"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn a_schema_that_nests_itself_in_a_property_is_no_cycle() {
+    let demo = with_row_property(
+        "parts",
+        "{type: array, description: The rows it is made of., items: {$ref: \
+         '#/components/schemas/Row'}}",
+    );
+
+    assert_eq!(check_demo(&demo), []);
+}
+
+#[test]
 fn an_operation_without_operation_id_is_reported() {
     let demo = edit(&fixture("demo.yaml"), "      operationId: getRows\n", "");
 
