@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use heck::ToSnakeCase;
-use ingrid_openapi::{SpecSet, operations};
+use ingrid_openapi::{Operation, SpecSet, operations};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::generate::{self, GenerateError, Output};
+use crate::generate::{self, GenerateError, Output, catching_panics};
+use crate::rust_names::{self, Case};
 
 /// How the CLI reads a query parameter's value from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,60 +31,35 @@ struct Parameter {
 
 /// `crates/ingrid-cli/src/generated_operations.rs`.
 pub fn generate(set: &SpecSet) -> Result<Output, GenerateError> {
-    let mut entries = Vec::new();
-    let mut arms = Vec::new();
+    let mut entries: Vec<syn::Expr> = Vec::new();
+    let mut arms: Vec<syn::Arm> = Vec::new();
     let mut inputs = Vec::new();
 
     for document in set.domains() {
         let bundle = set.bundle(&document.file)?;
         let spec = &bundle.value;
         let domain = document.domain();
-        let accessor = format_ident!("{}", domain.to_snake_case());
 
         for operation in operations(spec) {
+            // Each operation is made and parsed on its own, with panics caught, so that what
+            // goes wrong is reported at the operation it comes from.
             let fail = |message: String| GenerateError {
                 file: document.file.clone(),
-                operation: Some(operation.to_string()),
+                operation: Some(
+                    operation
+                        .operation_id()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| operation.to_string()),
+                ),
+                pointer: Some(operation.pointer.clone()),
                 message,
             };
-            let operation_id = operation
-                .operation_id()
-                .ok_or_else(|| fail("the operation has no operationId".to_owned()))?;
-            let api = operation
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let summary = operation
-                .operation
-                .get("summary")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let parameters = parameters(spec, operation.operation).map_err(fail)?;
-            inputs.push(table_input(
-                domain,
-                &api,
-                operation_id,
-                &summary,
-                &parameters,
-            ));
-
-            entries.push(table_entry(
-                domain,
-                &api,
-                operation_id,
-                &summary,
-                &parameters,
-            ));
-            arms.push(dispatch_arm(
-                domain,
-                &api,
-                &accessor,
-                operation_id,
-                &parameters,
-            ));
+            let (input, entry, arm) = catching_panics(|| table_row(spec, domain, &operation))
+                .map_err(|reason| fail(format!("the CLI table's generation panicked: {reason}")))?
+                .map_err(fail)?;
+            inputs.push(input);
+            entries.push(entry);
+            arms.push(arm);
         }
     }
 
@@ -111,10 +86,12 @@ pub fn generate(set: &SpecSet) -> Result<Output, GenerateError> {
         }
     };
 
-    let file: syn::File = syn::parse2(tokens).map_err(|error| GenerateError {
-        file: "*.yaml".to_owned(),
-        operation: None,
-        message: format!("generated CLI table does not parse: {error}"),
+    // Every entry and arm parsed on its own above: only the frame around them is left.
+    let file: syn::File = syn::parse2(tokens).map_err(|error| {
+        GenerateError::in_file(
+            "*.yaml",
+            format!("generated CLI table does not parse: {error}"),
+        )
     })?;
     // Hashed: what this table reads of the specs, and no more, so that a change to a response
     // schema leaves the CLI's file as it is.
@@ -132,10 +109,43 @@ pub fn generate(set: &SpecSet) -> Result<Output, GenerateError> {
     })
 }
 
-fn parameters(spec: &Value, operation: &Value) -> Result<Vec<Parameter>, String> {
-    let declared = operation.get("parameters").and_then(Value::as_array);
-    declared
+/// What the table has of one operation: the input hashed in the header, the entry of
+/// `OPERATIONS` and the arm of `send`.
+fn table_row(
+    spec: &Value,
+    domain: &str,
+    operation: &Operation<'_>,
+) -> Result<(Value, syn::Expr, syn::Arm), String> {
+    let operation_id = operation
+        .operation_id()
+        .ok_or_else(|| "the operation has no operationId".to_owned())?;
+    let api = operation.path.rsplit('/').next().unwrap_or_default();
+    let summary = operation
+        .operation
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let parameters = parameters(spec, operation)?;
+
+    let input = table_input(domain, api, operation_id, summary, &parameters);
+    let entry = table_entry(domain, api, operation_id, summary, &parameters);
+    let arm = dispatch_arm(domain, api, operation_id, &parameters);
+    let entry = syn::parse2(entry)
+        .map_err(|error| format!("its entry of the CLI table does not parse: {error}"))?;
+    let arm = syn::parse2(arm)
+        .map_err(|error| format!("its arm of the CLI table does not parse: {error}"))?;
+    Ok((input, entry, arm))
+}
+
+/// The parameters of `operation`: those of its path item, then its own.
+fn parameters(spec: &Value, operation: &Operation<'_>) -> Result<Vec<Parameter>, String> {
+    let path_item = spec
+        .get("paths")
+        .and_then(|paths| paths.get(operation.path))
+        .unwrap_or(&Value::Null);
+    [path_item, operation.operation]
         .into_iter()
+        .filter_map(|owner| owner.get("parameters").and_then(Value::as_array))
         .flatten()
         .map(|parameter| {
             let parameter = resolve(spec, parameter);
@@ -278,17 +288,19 @@ fn table_entry(
     }
 }
 
+/// The arm of `send` that calls the operation through the facade. The accessor, method and
+/// setters are named as progenitor names them, which is always an identifier.
 fn dispatch_arm(
     domain: &str,
     api: &str,
-    accessor: &proc_macro2::Ident,
     operation_id: &str,
     parameters: &[Parameter],
 ) -> TokenStream {
-    let method = format_ident!("{}", sanitize(&operation_id.to_snake_case()));
+    let accessor = format_ident!("{}", rust_names::progenitor(domain, Case::Snake));
+    let method = format_ident!("{}", rust_names::progenitor(operation_id, Case::Snake));
     let setters = parameters.iter().map(|parameter| {
         let name = &parameter.name;
-        let setter = format_ident!("{}", sanitize(&name.to_snake_case()));
+        let setter = format_ident!("{}", rust_names::progenitor(name, Case::Snake));
         let read = match parameter.kind {
             Kind::Text => quote!(query.text(#name)),
             Kind::Boolean => quote!(query.parse::<bool>(#name)?),
@@ -310,15 +322,5 @@ fn dispatch_arm(
             #(#setters)*
             finish(request.send()).await
         }
-    }
-}
-
-/// Keeps a parameter name usable as a method name, as progenitor does for Rust keywords.
-fn sanitize(name: &str) -> String {
-    match name {
-        "type" | "ref" | "match" | "move" | "self" | "super" | "crate" | "fn" | "mod" | "use" => {
-            format!("{name}_")
-        }
-        _ => name.to_owned(),
     }
 }

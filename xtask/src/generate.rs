@@ -15,7 +15,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use ingrid_openapi::{COMMON_FILE, Document, SpecSet};
+use ingrid_openapi::{COMMON_FILE, Document, SpecSet, escape_pointer};
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
@@ -36,19 +36,36 @@ pub struct Output {
 }
 
 /// Why a spec could not be turned into code; names the spec file and, when known, the
-/// operation.
+/// operation and the place in the file.
 #[derive(Debug)]
 pub struct GenerateError {
     pub file: String,
+    /// How messages name the operation: its operationId, or `GET /v1/x/y` without one.
     pub operation: Option<String>,
+    /// JSON pointer, in `file`, of what failed (the operation, or a `$ref`), when known.
+    pub pointer: Option<String>,
     pub message: String,
+}
+
+impl GenerateError {
+    /// An error about `file` as a whole.
+    pub fn in_file(file: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            operation: None,
+            pointer: None,
+            message: message.into(),
+        }
+    }
 }
 
 impl fmt::Display for GenerateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "spec/{}", self.file)?;
-        if let Some(operation) = &self.operation {
-            write!(f, ": operation {operation}")?;
+        match (&self.operation, &self.pointer) {
+            (Some(operation), _) => write!(f, ": operation {operation}")?,
+            (None, Some(pointer)) => write!(f, ": at {pointer}")?,
+            (None, None) => {}
         }
         write!(f, ": {}", self.message)
     }
@@ -58,19 +75,11 @@ impl std::error::Error for GenerateError {}
 
 impl From<ingrid_openapi::SpecError> for GenerateError {
     fn from(error: ingrid_openapi::SpecError) -> Self {
-        let location = if error.pointer.is_empty() {
-            String::new()
-        } else {
-            error.pointer
-        };
         Self {
             file: error.file,
             operation: None,
-            message: if location.is_empty() {
-                error.message
-            } else {
-                format!("at {location}: {}", error.message)
-            },
+            pointer: Some(error.pointer).filter(|pointer| !pointer.is_empty()),
+            message: error.message,
         }
     }
 }
@@ -89,24 +98,76 @@ pub fn generate(set: &SpecSet, only: Option<&str>) -> Result<Vec<Output>, Genera
         && !domains.iter().any(|document| document.domain() == only)
     {
         let known: Vec<&str> = domains.iter().map(|document| document.domain()).collect();
-        return Err(GenerateError {
-            file: format!("{only}.yaml"),
-            operation: None,
-            message: format!("no such domain; the specs define {}", known.join(", ")),
-        });
+        return Err(GenerateError::in_file(
+            &format!("{only}.yaml"),
+            format!("no such domain; the specs define {}", known.join(", ")),
+        ));
     }
 
     for document in &domains {
         if only.is_none_or(|only| only == document.domain()) {
-            outputs.push(domain_client(set, document)?);
+            let output = catching_panics(|| domain_client(set, document))
+                .map_err(|reason| panicked(&document.file, &reason))??;
+            outputs.push(output);
         }
     }
     outputs.push(cli_table::generate(set)?);
     Ok(outputs)
 }
 
+/// A panic of the generation outside progenitor's own run (which names its operation), in
+/// the code made from `file`: typify, quote and prettyplease panic on what they cannot handle.
+fn panicked(file: &str, reason: &str) -> GenerateError {
+    GenerateError::in_file(file, format!("the generation panicked: {reason}"))
+}
+
+/// Runs `work` with any panic caught and the default panic message kept off stderr; the
+/// panic's message is the error. progenitor, typify, quote and prettyplease panic on input
+/// they do not expect, and a maintainer must get the spec file and operation instead of a
+/// backtrace.
+pub fn catching_panics<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    silence_caught_panics();
+    let was_quiet = QUIET.with(|quiet| quiet.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(work));
+    QUIET.with(|quiet| quiet.set(was_quiet));
+
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("no message")
+            .to_owned()
+    })
+}
+
+thread_local! {
+    /// Whether the thread runs inside [`catching_panics`], whose panics are reported as errors.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that prints nothing for the panics [`catching_panics`]
+/// catches and hands every other panic to the hook that was there. Swapping the hook around
+/// each call instead would race with the other threads of `cargo test`.
+fn silence_caught_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// `crates/ingrid-types/src/generated.rs`, from every schema of common.yaml.
 fn shared_types(set: &SpecSet) -> Result<Output, GenerateError> {
+    catching_panics(|| shared_types_unguarded(set))
+        .map_err(|reason| panicked(COMMON_FILE, &reason))?
+}
+
+fn shared_types_unguarded(set: &SpecSet) -> Result<Output, GenerateError> {
     let mut spec = set.bundle(COMMON_FILE)?.value;
     let spec_hash = sha256_of_json(&spec);
     transform::for_generation(&mut spec);
@@ -116,13 +177,13 @@ fn shared_types(set: &SpecSet) -> Result<Output, GenerateError> {
     settings.with_replacement("GasDay", "crate::GasDay", gas_day_impls());
     for open_enum in &enums {
         settings.with_replacement(
-            &open_enum.name,
-            format!("crate::{}", open_enum.name),
+            &open_enum.rust_name,
+            format!("crate::{}", open_enum.rust_name),
             enum_impls(),
         );
     }
     for name in plain_strings(&spec) {
-        settings.with_replacement(&name, "::std::string::String", string_impls());
+        settings.with_replacement(type_name(&name), "::std::string::String", string_impls());
     }
 
     let tokens = run_progenitor(COMMON_FILE, &spec, &settings)?;
@@ -166,18 +227,20 @@ fn domain_client(set: &SpecSet, document: &Document) -> Result<Output, GenerateE
             continue;
         }
         let impls = shared_impls(set, name);
-        settings.with_replacement(name, format!("::ingrid_types::{name}"), impls.into_iter());
+        let rust_name = type_name(name);
+        let path = format!("::ingrid_types::{rust_name}");
+        settings.with_replacement(rust_name, path, impls.into_iter());
     }
     for name in &strings {
-        settings.with_replacement(name, "::std::string::String", string_impls());
+        settings.with_replacement(type_name(name), "::std::string::String", string_impls());
     }
     let local_enums: Vec<OpenEnum> = OpenEnum::all_in(&spec)
         .into_iter()
         .filter(|open_enum| !shared.contains(&open_enum.name))
         .collect();
     for open_enum in &local_enums {
-        let path = format!("crate::types::{}", open_enum.name);
-        settings.with_replacement(&open_enum.name, path, enum_impls());
+        let path = format!("crate::types::{}", open_enum.rust_name);
+        settings.with_replacement(&open_enum.rust_name, path, enum_impls());
     }
 
     let tokens = run_progenitor(file_name, &spec, &settings)?;
@@ -254,6 +317,12 @@ fn plain_strings(spec: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The Rust type typify makes of the schema `name`, which is also the name typify looks up
+/// its replacements by.
+fn type_name(name: &str) -> String {
+    crate::rust_names::typify(name, crate::rust_names::Case::Pascal)
+}
+
 fn string_impls() -> impl Iterator<Item = TypeImpl> {
     [TypeImpl::Display, TypeImpl::FromStr].into_iter()
 }
@@ -268,9 +337,10 @@ fn gas_day_impls() -> impl Iterator<Item = TypeImpl> {
 
 /// What a shared schema's Rust type implements, so progenitor can use it in parameters.
 fn shared_impls(set: &SpecSet, name: &str) -> Vec<TypeImpl> {
-    let schema = set
-        .get(COMMON_FILE)
-        .and_then(|common| common.value.pointer(&format!("/components/schemas/{name}")));
+    let schema = set.get(COMMON_FILE).and_then(|common| {
+        let pointer = format!("/components/schemas/{}", escape_pointer(name));
+        common.value.pointer(&pointer)
+    });
     match schema
         .and_then(|schema| schema.get("type"))
         .and_then(Value::as_str)
@@ -286,20 +356,24 @@ fn run_progenitor(
     spec: &Value,
     settings: &GenerationSettings,
 ) -> Result<TokenStream, GenerateError> {
-    let openapi: openapiv3::OpenAPI =
-        serde_json::from_value(spec.clone()).map_err(|error| GenerateError {
-            file: file.to_owned(),
-            operation: None,
-            message: format!("not an OpenAPI 3.0 document progenitor can read: {error}"),
-        })?;
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone()).map_err(|error| {
+        GenerateError::in_file(
+            file,
+            format!("not an OpenAPI 3.0 document progenitor can read: {error}"),
+        )
+    })?;
 
     match generate_quietly(&openapi, settings) {
         Ok(tokens) => Ok(tokens),
-        Err(message) => Err(GenerateError {
-            file: file.to_owned(),
-            operation: failing_operation(&openapi, settings),
-            message,
-        }),
+        Err(message) => {
+            let failing = failing_operation(&openapi, settings);
+            Err(GenerateError {
+                file: file.to_owned(),
+                operation: failing.as_ref().map(|(label, _)| label.clone()),
+                pointer: failing.map(|(_, pointer)| pointer),
+                message,
+            })
+        }
     }
 }
 
@@ -308,45 +382,75 @@ fn generate_quietly(
     openapi: &openapiv3::OpenAPI,
     settings: &GenerationSettings,
 ) -> Result<TokenStream, String> {
-    let previous_hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(settings).generate_tokens(openapi)
-    }));
-    panic::set_hook(previous_hook);
-
-    match result {
+    match catching_panics(|| Generator::new(settings).generate_tokens(openapi)) {
         Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(error)) => Err(format!("progenitor refused the spec: {error}")),
-        Err(payload) => {
-            let reason = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("no message");
-            Err(format!("progenitor panicked: {reason}"))
+        Ok(Err(error)) => {
+            // Some refusals go on with a debug dump of the whole parameter: the first line
+            // says what is wrong.
+            let error = error.to_string();
+            let first_line = error.lines().next().unwrap_or_default();
+            let cut = if error.contains('\n') { " (…)" } else { "" };
+            Err(format!("progenitor refused the spec: {first_line}{cut}"))
         }
+        Err(reason) => Err(format!("progenitor panicked: {reason}")),
     }
 }
 
-/// Finds the first operation that fails on its own, to say where a failure comes from.
+/// Finds the first operation that fails on its own, to say where a failure comes from: how
+/// messages name it (its operationId, else method and path) and its JSON pointer. Each
+/// operation is tried alone, with the parameters of its path item, so that a failing `post`
+/// is not blamed on the `get` beside it.
 fn failing_operation(
     openapi: &openapiv3::OpenAPI,
     settings: &GenerationSettings,
-) -> Option<String> {
+) -> Option<(String, String)> {
     for (path, item) in &openapi.paths.paths {
-        let mut single = openapi.clone();
-        single.paths.paths.clear();
-        single.paths.paths.insert(path.clone(), item.clone());
-        if generate_quietly(&single, settings).is_err() {
-            let operation_id = item
-                .as_item()
-                .and_then(|item| item.iter().next())
-                .and_then(|(_, operation)| operation.operation_id.clone());
-            return Some(operation_id.unwrap_or_else(|| path.clone()));
+        let Some(item) = item.as_item() else {
+            continue;
+        };
+        for (method, operation) in item.iter() {
+            let mut alone = item.clone();
+            for (other, _) in item.iter() {
+                if other != method {
+                    *operation_slot(&mut alone, other)? = None;
+                }
+            }
+            let mut single = openapi.clone();
+            single.paths.paths.clear();
+            single
+                .paths
+                .paths
+                .insert(path.clone(), openapiv3::ReferenceOr::Item(alone));
+
+            if generate_quietly(&single, settings).is_err() {
+                let label = operation
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
+                let pointer = format!("/paths/{}/{method}", escape_pointer(path));
+                return Some((label, pointer));
+            }
         }
     }
     None
+}
+
+/// The member of a path item that holds the operation of `method`.
+fn operation_slot<'a>(
+    item: &'a mut openapiv3::PathItem,
+    method: &str,
+) -> Option<&'a mut Option<openapiv3::Operation>> {
+    Some(match method {
+        "get" => &mut item.get,
+        "put" => &mut item.put,
+        "post" => &mut item.post,
+        "delete" => &mut item.delete,
+        "options" => &mut item.options,
+        "head" => &mut item.head,
+        "patch" => &mut item.patch,
+        "trace" => &mut item.trace,
+        _ => return None,
+    })
 }
 
 /// The `ClientHooks` impl that sends every request through the shared hooks.
@@ -375,18 +479,14 @@ fn hooks_impl() -> TokenStream {
 }
 
 fn parse(file: &str, tokens: TokenStream) -> Result<syn::File, GenerateError> {
-    syn::parse2(tokens).map_err(|error| GenerateError {
-        file: file.to_owned(),
-        operation: None,
-        message: format!("generated code does not parse: {error}"),
+    syn::parse2(tokens).map_err(|error| {
+        GenerateError::in_file(file, format!("generated code does not parse: {error}"))
     })
 }
 
 fn parse_item(file: &str, tokens: TokenStream) -> Result<syn::Item, GenerateError> {
-    syn::parse2(tokens).map_err(|error| GenerateError {
-        file: file.to_owned(),
-        operation: None,
-        message: format!("generated item does not parse: {error}"),
+    syn::parse2(tokens).map_err(|error| {
+        GenerateError::in_file(file, format!("generated item does not parse: {error}"))
     })
 }
 
@@ -404,11 +504,7 @@ fn types_module<'a>(
             }
             _ => None,
         })
-        .ok_or_else(|| GenerateError {
-            file: file.to_owned(),
-            operation: None,
-            message: "progenitor's output has no `types` module".to_owned(),
-        })
+        .ok_or_else(|| GenerateError::in_file(file, "progenitor's output has no `types` module"))
 }
 
 fn types_module_items(file: &str, mut parsed: syn::File) -> Result<Vec<syn::Item>, GenerateError> {
@@ -439,13 +535,20 @@ pub fn sha256_of_json(value: &Value) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The hash recorded in the header of a generated file's text, if any.
+/// The hash recorded in the header of a generated file's text, if any: what follows the label,
+/// whatever it is (a hand edit can leave anything there).
 fn recorded_hash(contents: &str) -> Option<&str> {
     contents
         .lines()
         .take(5)
         .find_map(|line| line.strip_prefix("// ")?.strip_prefix(SPEC_HASH_LABEL))
         .and_then(|rest| rest.split_whitespace().next())
+}
+
+/// The first characters of a hash, enough to tell two apart in a message. Counted in
+/// characters: a header edited by hand may hold any text, and slicing bytes could cut one.
+fn short_hash(hash: &str) -> String {
+    hash.chars().take(12).collect()
 }
 
 /// Why a committed file is stale: its spec changed since, or the file itself differs.
@@ -460,17 +563,50 @@ pub fn staleness(root: &Path, output: &Output) -> String {
              same"
                 .to_owned()
         }
+        Some(recorded) if !is_sha256(recorded) => format!(
+            "edited by hand: its header records `{}`, which is not a SHA-256",
+            short_hash(recorded)
+        ),
         Some(recorded) => format!(
             "spec/{} changed since it was generated (sha256 {} then, {} now)",
             output.spec,
-            &recorded[..recorded.len().min(12)],
-            &output.spec_hash[..12]
+            short_hash(recorded),
+            short_hash(&output.spec_hash)
         ),
         None => format!(
             "generated before spec hashes were recorded from spec/{}",
             output.spec
         ),
     }
+}
+
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+/// The generated modules of domain crates that no spec generates any more: each
+/// `crates/*/src/generated.rs` marked as generated from a `spec/` file and missing from
+/// `outputs`, which must be the outputs of every domain.
+pub fn orphans(root: &Path, outputs: &[Output]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root.join("crates")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| {
+            Path::new("crates")
+                .join(entry.file_name())
+                .join("src/generated.rs")
+        })
+        .filter(|path| !outputs.iter().any(|output| output.path == *path))
+        .filter(|path| {
+            std::fs::read_to_string(root.join(path)).is_ok_and(|text| {
+                text.starts_with("// @generated by `cargo xtask generate` from spec/")
+            })
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 /// The outputs whose committed file differs from what the specs generate, each with a unified
@@ -740,12 +876,130 @@ mod tests {
         let error = generate(&specs, Some("broken")).unwrap_err();
 
         assert_eq!(error.file, "broken.yaml");
-        assert!(
-            error
-                .message
-                .contains("/paths/~1v1~1broken~1first/get/responses"),
-            "{error}"
+        assert_eq!(
+            error.pointer.as_deref(),
+            Some(
+                "/paths/~1v1~1broken~1first/get/responses/200/content/application~1json/schema/$ref"
+            )
         );
         assert!(error.message.contains("does not resolve"), "{error}");
+    }
+
+    #[test]
+    fn a_failure_is_pinned_on_the_operation_that_fails_not_on_its_neighbour() {
+        // progenitor refuses cookie parameters.
+        let specs = one_domain(
+            r#"
+  /v1/broken/both:
+    get:
+      operationId: getBoth
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: string}}}}
+    post:
+      operationId: postBoth
+      parameters:
+        - {name: session, in: cookie, schema: {type: string}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: string}}}}
+"#,
+        );
+
+        let error = generate(&specs, Some("broken")).unwrap_err();
+
+        assert_eq!(error.operation.as_deref(), Some("postBoth"), "{error}");
+        assert_eq!(
+            error.pointer.as_deref(),
+            Some("/paths/~1v1~1broken~1both/post")
+        );
+    }
+
+    #[test]
+    fn the_cli_table_calls_what_progenitor_names_for_any_operation_id_and_parameter() {
+        let specs = one_domain(
+            r#"
+  /v1/broken/lives:
+    get:
+      operationId: 9lives
+      parameters:
+        - {name: 2ndOperator, in: query, schema: {type: string}}
+        - {name: async, in: query, schema: {type: string}}
+        - {name: self, in: query, schema: {type: string}}
+        - {name: Self, in: query, schema: {type: string}}
+        - {name: crate, in: query, schema: {type: string}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: string}}}}
+"#,
+        );
+
+        let outputs = generate(&specs, Some("broken")).unwrap();
+
+        let contents = |name: &str| {
+            let output = outputs.iter().find(|output| output.path.ends_with(name));
+            output.unwrap().contents.as_str()
+        };
+        let client = contents("ingrid-broken/src/generated.rs");
+        let table = contents("ingrid-cli/src/generated_operations.rs");
+        assert!(table.contains("ingrid.broken()._9lives()"), "{table}");
+        assert!(client.contains("pub fn _9lives("), "{client}");
+        for setter in ["_2nd_operator", "async_", "self_", "crate_"] {
+            assert!(
+                table.contains(&format!("request.{setter}(value)")),
+                "{setter}"
+            );
+            assert!(client.contains(&format!("pub fn {setter}<V>(")), "{setter}");
+        }
+    }
+
+    #[test]
+    fn a_panic_is_caught_as_its_message_and_printed_by_nobody() {
+        let caught = catching_panics(|| -> u8 { panic!("the generator broke") });
+        let fine = catching_panics(|| 7);
+
+        assert_eq!(caught, Err("the generator broke".to_owned()));
+        assert_eq!(fine, Ok(7));
+    }
+
+    #[test]
+    fn a_header_hash_edited_into_any_text_is_reported_without_panicking() {
+        let root = std::env::temp_dir().join(format!("xtask-hash-{}", std::process::id()));
+        let outputs = generate(&workspace_specs(), Some("allocations")).unwrap();
+        let output = outputs
+            .iter()
+            .find(|output| output.spec == "allocations.yaml")
+            .unwrap();
+        let path = root.join(&output.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let edited = output
+            .contents
+            .replace(&output.spec_hash, "aéééééééééééééé");
+        std::fs::write(&path, edited).unwrap();
+
+        let reason = staleness(&root, output);
+
+        std::fs::remove_dir_all(&root).unwrap();
+        assert!(reason.contains("not a SHA-256"), "{reason}");
+        assert!(reason.contains("`aééééééééééé`"), "{reason}");
+    }
+
+    #[test]
+    fn a_generated_module_whose_spec_is_gone_is_an_orphan() {
+        let root = std::env::temp_dir().join(format!("xtask-orphan-{}", std::process::id()));
+        let outputs = generate(&workspace_specs(), None).unwrap();
+        write(&root, &outputs).unwrap();
+        let gone = root.join("crates/ingrid-gone/src");
+        std::fs::create_dir_all(&gone).unwrap();
+        let header = header("spec/gone.yaml", "spec/gone.yaml", &"0".repeat(64));
+        std::fs::write(gone.join("generated.rs"), header).unwrap();
+        let hand_written = root.join("crates/ingrid-hand/src");
+        std::fs::create_dir_all(&hand_written).unwrap();
+        std::fs::write(hand_written.join("generated.rs"), "// mine\n").unwrap();
+
+        let orphans = orphans(&root, &outputs);
+
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            orphans,
+            [PathBuf::from("crates/ingrid-gone/src/generated.rs")]
+        );
     }
 }

@@ -32,6 +32,7 @@ mod coverage;
 mod diff;
 mod generate;
 mod open_enum;
+mod rust_names;
 mod scaffold;
 mod transform;
 mod validate;
@@ -159,11 +160,21 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
             outputs.len(),
             written.len()
         );
+        if domain.is_none() {
+            for path in generate::orphans(root, &outputs) {
+                eprintln!("warning: {}: {ORPHAN}", path.display());
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
 
     let stale = generate::stale(root, &outputs);
-    if stale.is_empty() {
+    // Only a run over every domain knows which generated files no spec makes any more.
+    let orphans = match domain {
+        None => generate::orphans(root, &outputs),
+        Some(_) => Vec::new(),
+    };
+    if stale.is_empty() && orphans.is_empty() {
         out!("{} generated files match spec/", outputs.len());
         return Ok(ExitCode::SUCCESS);
     }
@@ -178,8 +189,15 @@ fn run_generate(root: &Path, domain: Option<&str>, check: bool) -> Result<ExitCo
             generate::staleness(root, output)
         );
     }
+    for path in &orphans {
+        eprintln!("  {}: {ORPHAN}", path.display());
+    }
     Ok(ExitCode::FAILURE)
 }
+
+/// What `generate` says of a generated module that no spec generates any more.
+const ORPHAN: &str = "no spec generates it any more (its spec was removed or renamed): remove \
+                      the crate and its place in the facade, or restore the spec";
 
 /// One folder to validate and the files of it to report on (all when empty).
 struct ValidateTarget {

@@ -4,15 +4,19 @@
 //! response when GRTgaz adds a value. We replace every such schema by an invocation of
 //! `ingrid_types::open_enum!`, whose enum keeps any unlisted value in an `Unknown` variant.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
+use crate::rust_names::{self, Case};
+
 /// A string enumeration found in a spec's `components.schemas`.
 #[derive(Debug, Clone)]
 pub struct OpenEnum {
+    /// The schema's name in the spec.
     pub name: String,
+    /// The name of its Rust type, as typify would name the schema.
+    pub rust_name: String,
     pub description: Option<String>,
     pub values: Vec<String>,
 }
@@ -37,8 +41,11 @@ impl OpenEnum {
             return None;
         }
         let values = schema.get("enum")?.as_array()?;
+        // A value YAML reads as another type (`NULL`, `TRUE`, `1`) is left out here; validate
+        // reports it (`unquoted-enum-value`).
         Some(OpenEnum {
             name: name.to_owned(),
+            rust_name: rust_names::typify(name, Case::Pascal),
             description: schema
                 .get("description")
                 .and_then(Value::as_str)
@@ -53,7 +60,7 @@ impl OpenEnum {
 
     /// The `open_enum!` invocation; `macro_path` is how the generated file reaches the macro.
     pub fn to_tokens(&self, macro_path: &TokenStream) -> TokenStream {
-        let name = format_ident!("{}", self.name);
+        let name = format_ident!("{}", self.rust_name);
         let doc = self
             .description
             .as_deref()
@@ -80,13 +87,7 @@ impl OpenEnum {
 }
 
 fn variant_ident(value: &str) -> proc_macro2::Ident {
-    let camel = value.to_lowercase().to_upper_camel_case();
-    // `Unknown` is the catch-all variant of every open enum: a listed `UNKNOWN` is another.
-    if camel.starts_with(|first: char| first.is_ascii_digit()) || camel == "Unknown" {
-        format_ident!("Value{}", camel)
-    } else {
-        format_ident!("{}", camel)
-    }
+    format_ident!("{}", rust_names::open_enum_variant(value))
 }
 
 #[cfg(test)]
@@ -110,5 +111,19 @@ mod tests {
         assert!(tokens.contains("H = \"H\""), "{tokens}");
         assert!(tokens.contains("Value2x = \"2X\""), "{tokens}");
         assert!(tokens.contains("ValueUnknown = \"UNKNOWN\""), "{tokens}");
+    }
+
+    #[test]
+    fn a_keyword_value_and_a_schema_name_that_is_no_identifier_still_make_an_enum() {
+        let schema = serde_json::json!({"type": "string", "enum": ["SELF", "CRATE"]});
+        let open_enum = OpenEnum::from_schema("Work/Kind", &schema).unwrap();
+
+        let tokens = open_enum
+            .to_tokens(&quote!(::ingrid_types::open_enum))
+            .to_string();
+
+        assert!(tokens.contains("pub enum WorkKind"), "{tokens}");
+        assert!(tokens.contains("ValueSelf = \"SELF\""), "{tokens}");
+        assert!(tokens.contains("Crate = \"CRATE\""), "{tokens}");
     }
 }

@@ -231,33 +231,42 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
 
 /// Generates in memory, once every rule passed: what progenitor still refuses, or panics on,
 /// becomes a finding at the operation it names. With `only` non-empty, only a failure in one
-/// of those files is reported.
+/// of those files is reported, or one that no file of the folder can be blamed for.
 pub fn trial_generation(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
     let Err(error) = crate::generate::generate(&folder.spec_set(), None) else {
         return Vec::new();
     };
     let finding = generation_finding(folder, &error);
-    if only.is_empty() || only.contains(&finding.file) {
+    let in_a_file = folder.documents.contains_key(&finding.file);
+    if only.is_empty() || only.contains(&finding.file) || !in_a_file {
         vec![finding]
     } else {
         Vec::new()
     }
 }
 
-/// A generation error as a finding, at the operation it names when the file has it.
+/// A generation error as a finding, at the place it names: its pointer, else the operation
+/// of its operationId (or method and path), else the whole file.
 fn generation_finding(folder: &SpecFolder, error: &crate::generate::GenerateError) -> Finding {
     let pointer = error
-        .operation
-        .as_deref()
-        .and_then(|operation| {
+        .pointer
+        .clone()
+        .or_else(|| {
+            let operation = error.operation.as_deref()?;
             let value = folder.value(&error.file)?;
             ingrid_openapi::operations(value)
                 .into_iter()
                 .find(|candidate| {
-                    candidate.operation_id() == Some(operation) || candidate.path == operation
+                    let route = format!("{} {}", candidate.method.to_uppercase(), candidate.path);
+                    candidate.operation_id() == Some(operation) || route == operation
                 })
                 .map(|candidate| candidate.pointer)
         })
+        .unwrap_or_default();
+    let operation = error
+        .operation
+        .as_deref()
+        .map(|operation| format!("operation {operation}: "))
         .unwrap_or_default();
     Finding {
         line: folder.line_of(&error.file, &pointer),
@@ -266,7 +275,7 @@ fn generation_finding(folder: &SpecFolder, error: &crate::generate::GenerateErro
         rule: Rule::GenerationFailed,
         message: format!(
             "every rule passed but generation failed (a rule of `cargo xtask validate` is \
-             missing for this): {}",
+             missing for this): {operation}{}",
             error.message
         ),
     }

@@ -974,6 +974,7 @@ fn a_generation_failure_is_a_finding_at_the_operation_it_names() {
     let error = crate::generate::GenerateError {
         file: "demo.yaml".to_owned(),
         operation: Some("getRows".to_owned()),
+        pointer: None,
         message: "progenitor panicked: something new".to_owned(),
     };
 
@@ -987,6 +988,74 @@ fn a_generation_failure_is_a_finding_at_the_operation_it_names() {
             .message
             .ends_with("progenitor panicked: something new")
     );
+}
+
+#[test]
+fn a_generation_failure_is_a_finding_at_the_pointer_it_names() {
+    let demo = fixture("demo.yaml");
+    let folder = SpecFolder::from_sources(
+        "fixtures",
+        [
+            ("common.yaml", fixture("common.yaml")),
+            ("demo.yaml", demo.clone()),
+        ],
+    );
+    let error = crate::generate::GenerateError {
+        file: "demo.yaml".to_owned(),
+        operation: Some("getRows".to_owned()),
+        pointer: Some(format!("{OPERATION}/parameters/1")),
+        message: "parameter `direction` is not a query parameter".to_owned(),
+    };
+
+    let finding = generation_finding(&folder, &error);
+
+    assert_eq!(finding.pointer, format!("{OPERATION}/parameters/1"));
+    assert_eq!(finding.line, Some(line_of(&demo, "- name: direction")));
+    assert!(
+        finding.message.contains("operation getRows: parameter"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn a_generation_failure_named_by_method_and_path_is_found() {
+    let folder = SpecFolder::from_sources(
+        "fixtures",
+        [
+            ("common.yaml", fixture("common.yaml")),
+            ("demo.yaml", fixture("demo.yaml")),
+        ],
+    );
+    let error = crate::generate::GenerateError {
+        file: "demo.yaml".to_owned(),
+        operation: Some("GET /v1/demo/rows".to_owned()),
+        pointer: None,
+        message: "progenitor refused the spec".to_owned(),
+    };
+
+    let finding = generation_finding(&folder, &error);
+
+    assert_eq!(finding.pointer, OPERATION);
+}
+
+#[test]
+fn a_generation_failure_no_file_can_be_blamed_for_is_kept_when_one_file_is_named() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "          required: false\n",
+        "          required: false\n          x-break: true\n",
+    );
+    let folder = SpecFolder::from_sources(
+        "fixtures",
+        [("common.yaml", fixture("common.yaml")), ("demo.yaml", demo)],
+    );
+    let error = crate::generate::GenerateError::in_file("*.yaml", "the frame broke");
+
+    let finding = generation_finding(&folder, &error);
+
+    assert_eq!(finding.file, "*.yaml");
+    assert!(!folder.documents.contains_key(&finding.file));
 }
 
 #[test]
