@@ -11,6 +11,42 @@
 use heck::{ToPascalCase, ToSnakeCase, ToUpperCamelCase};
 use unicode_ident::{is_xid_continue, is_xid_start};
 
+/// The methods the generated `Client` has besides one per operation: its constructors, and the
+/// methods of `ClientInfo` and `ClientHooks` that the generated code calls on it
+/// (`Client::api_version()`, `client.pre(..)`), which a method of the same name would shadow.
+pub const CLIENT_METHODS: [&str; 9] = [
+    "new",
+    "new_with_client",
+    "api_version",
+    "baseurl",
+    "client",
+    "inner",
+    "pre",
+    "exec",
+    "post",
+];
+
+/// The names the generated `builder` module imports: a builder struct (the operationId in
+/// PascalCase) of one of these names clashes with the import.
+pub const BUILDER_MODULE_NAMES: [&str; 9] = [
+    "types",
+    "encode_path",
+    "ByteStream",
+    "ClientInfo",
+    "ClientHooks",
+    "Error",
+    "OperationInfo",
+    "RequestBuilderExt",
+    "ResponseValue",
+];
+
+/// The methods of an operation's builder besides one setter per parameter.
+pub const BUILDER_METHODS: [&str; 2] = ["new", "send"];
+
+/// The field in which typify keeps the members of an object that the spec does not list
+/// (`transform.rs` asks for it on every object).
+pub const UNKNOWN_FIELDS_FIELD: &str = "extra";
+
 /// The case a name is converted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Case {
@@ -149,6 +185,11 @@ fn is_reserved(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use quote::ToTokens;
+
     use super::*;
 
     /// Every name a conversion gives must be an identifier `quote` accepts and Rust parses.
@@ -225,5 +266,76 @@ mod tests {
         assert_eq!(open_enum_variant("UNKNOWN"), "ValueUnknown");
         assert_eq!(open_enum_variant("SELF"), "ValueSelf");
         assert_eq!(open_enum_variant("€"), "Value");
+    }
+
+    /// The names of the generated code that the rules compare with: a new version of
+    /// progenitor that adds a method to `Client` or an import to `builder` fails this test.
+    #[test]
+    fn the_client_and_builder_names_are_those_of_a_generated_crate() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/ingrid-allocations/src/generated.rs");
+        let source = std::fs::read_to_string(path).unwrap();
+        let file = syn::parse_file(&source).unwrap();
+
+        let mut client_methods = BTreeSet::new();
+        let mut builder_imports = BTreeSet::new();
+        for item in &file.items {
+            match item {
+                syn::Item::Impl(block)
+                    if block.self_ty.to_token_stream().to_string() == "Client" =>
+                {
+                    for function in block.items.iter().filter_map(|item| match item {
+                        syn::ImplItem::Fn(function) => Some(function),
+                        _ => None,
+                    }) {
+                        let output = function.sig.output.to_token_stream().to_string();
+                        // One method per operation returns its builder.
+                        if !output.contains("builder ::") {
+                            client_methods.insert(function.sig.ident.to_string());
+                        }
+                    }
+                }
+                syn::Item::Mod(module) if module.ident == "builder" => {
+                    for item in &module.content.as_ref().unwrap().1 {
+                        if let syn::Item::Use(import) = item {
+                            collect_names(&import.tree, &mut builder_imports);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let known: BTreeSet<String> = CLIENT_METHODS.iter().map(|name| name.to_string()).collect();
+        assert!(client_methods.is_subset(&known), "{client_methods:?}");
+        assert!(source.contains("client.post(&result, &info)"));
+        let expected: BTreeSet<String> = BUILDER_MODULE_NAMES
+            .iter()
+            .map(|name| name.to_string())
+            .collect();
+        assert_eq!(builder_imports, expected);
+        for method in BUILDER_METHODS {
+            assert!(
+                source.contains(&format!("pub fn {method}("))
+                    || source.contains(&format!("pub async fn {method}(")),
+                "{method}"
+            );
+        }
+    }
+
+    fn collect_names(tree: &syn::UseTree, names: &mut BTreeSet<String>) {
+        match tree {
+            syn::UseTree::Path(path) => collect_names(&path.tree, names),
+            syn::UseTree::Name(name) => {
+                names.insert(name.ident.to_string());
+            }
+            syn::UseTree::Group(group) => {
+                group
+                    .items
+                    .iter()
+                    .for_each(|tree| collect_names(tree, names));
+            }
+            syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
+        }
     }
 }

@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use ingrid_openapi::SpecSet;
 use serde_json::Value;
 
 use super::places::OperationNode;
 use super::refs::{Node, Resolver};
 use super::{Findings, Rule};
+use crate::rust_names::{self, Case};
 
 /// Checks every operation of the document `root`.
 pub fn check<'a>(set: &SpecSet, resolver: &Resolver<'a>, root: &Node<'a>, findings: &mut Findings) {
@@ -49,7 +50,7 @@ fn check_operation_ids(operations: &[OperationNode<'_>], findings: &mut Findings
             );
             continue;
         };
-        let method = id.to_snake_case();
+        let method = rust_names::progenitor(id, Case::Snake);
         match by_method.get(&method) {
             Some(first) => {
                 let at = operation

@@ -18,6 +18,7 @@ mod examples;
 pub mod folder;
 mod generation;
 mod lines;
+mod names;
 mod places;
 mod refs;
 mod unused;
@@ -48,6 +49,14 @@ pub enum Rule {
     MissingOperationId,
     /// Two operationIds of one crate are equal in snake_case: the client does not compile.
     OperationIdClash,
+    /// Names that the generated code turns into one Rust name, or into a name it already
+    /// has: an operationId `new` (`Client::new`), properties `pointName` and `pointNAME`
+    /// (field `point_name`), enum values `OPTION_1` and `OPTION1`, schemas `Work/Kind` and
+    /// `Work~Kind`. The crate does not compile.
+    RustNameClash,
+    /// Two operations of one file whose paths end in the same segment: the CLI names both
+    /// `ingrid <domain> <segment>` and cannot reach the second.
+    CliCommandClash,
     /// A success response beside a `default` with another body: progenitor panics.
     SuccessBesideDefault,
     /// More than one success body (200 and 202, 200 and 204): progenitor panics.
@@ -113,6 +122,8 @@ impl Rule {
             Rule::ReferenceCycle => "reference-cycle",
             Rule::MissingOperationId => "missing-operation-id",
             Rule::OperationIdClash => "operation-id-clash",
+            Rule::RustNameClash => "rust-name-clash",
+            Rule::CliCommandClash => "cli-command-clash",
             Rule::SuccessBesideDefault => "success-beside-default",
             Rule::SeveralSuccessBodies => "several-success-bodies",
             Rule::SeveralRequestMediaTypes => "several-request-media-types",
@@ -208,6 +219,7 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
         };
         document::check(&resolver, &root, &mut findings);
         generation::check(&set, &resolver, &root, &mut findings);
+        names::check(&set, &resolver, &root, &mut findings);
         conventions::check(&resolver, &root, &mut findings);
     }
     cycles::check(&resolver, &mut findings);

@@ -320,6 +320,165 @@ fn operation_ids_equal_in_snake_case_clash() {
 }
 
 #[test]
+fn an_operation_id_that_is_a_method_of_the_client_clashes() {
+    let demo = with_second_operation(&fixture("demo.yaml"), "/v1/demo/news", "new");
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::RustNameClash,
+        "demo.yaml",
+        "/paths/~1v1~1demo~1news/get/operationId",
+    );
+
+    assert!(
+        finding.message.contains("`Client::new`"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn an_operation_id_whose_builder_is_an_import_of_the_builder_module_clashes() {
+    let demo = with_second_operation(&fixture("demo.yaml"), "/v1/demo/errors", "error");
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::RustNameClash,
+        "demo.yaml",
+        "/paths/~1v1~1demo~1errors/get/operationId",
+    );
+
+    assert!(
+        finding.message.contains("`builder::Error`"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn parameters_with_one_setter_name_clash() {
+    let demo = with_parameter(
+        "{name: pointName, in: query, description: A point., schema: {type: string}}\n        - \
+         {name: pointNAME, in: query, description: A point., schema: {type: string}}\n        - \
+         {name: send, in: query, description: A flag., schema: {type: string}}",
+    );
+
+    let findings = check_demo(&demo);
+
+    let pointers: Vec<(Rule, &str)> = findings
+        .iter()
+        .map(|finding| (finding.rule, finding.pointer.as_str()))
+        .collect();
+    let clash = Rule::RustNameClash;
+    assert_eq!(
+        pointers,
+        [
+            (clash, &*format!("{OPERATION}/parameters/3")),
+            (clash, &*format!("{OPERATION}/parameters/4")),
+        ],
+        "{findings:#?}"
+    );
+    assert!(
+        findings[0].message.contains("`point_name`"),
+        "{findings:#?}"
+    );
+    assert!(findings[1].message.contains("own `send`"), "{findings:#?}");
+}
+
+#[test]
+fn properties_with_one_field_name_clash() {
+    let demo = with_row_property("pointName", "{type: string, description: A point.}");
+    let demo = with_row_property_in(&demo, "pointNAME", "{type: string, description: A point.}");
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::RustNameClash,
+        "demo.yaml",
+        "/components/schemas/Row/properties/pointName",
+    );
+
+    assert!(
+        finding.message.contains("`pointNAME`"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn a_property_named_like_the_field_of_unknown_members_clashes() {
+    let demo = with_row_property("extra", "{type: string, description: Something more.}");
+
+    single(
+        &check_demo(&demo),
+        Rule::RustNameClash,
+        "demo.yaml",
+        "/components/schemas/Row/properties/extra",
+    );
+}
+
+#[test]
+fn enum_values_with_one_variant_name_clash() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "enum: [PROVISIONAL, FINAL]",
+        "enum: [PROVISIONAL, FINAL, OPTION_1, OPTION1]",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::RustNameClash,
+        "demo.yaml",
+        "/components/schemas/RowStatus/enum/3",
+    );
+
+    assert!(finding.message.contains("`Option1`"), "{}", finding.message);
+}
+
+#[test]
+fn schema_names_with_one_type_name_clash() {
+    let demo = with_row_property("kind", "{$ref: '#/components/schemas/Work~1Kind'}");
+    let demo = with_row_property_in(&demo, "other", "{$ref: '#/components/schemas/Work~0Kind'}");
+    let demo = edit(
+        &demo,
+        "    RowStatus:\n",
+        "    Work/Kind: {type: string, description: A kind., enum: [LONG]}\n    Work~Kind: \
+         {type: string, description: A kind., enum: [SHORT]}\n    RowStatus:\n",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::RustNameClash,
+        "demo.yaml",
+        "/components/schemas/Work~0Kind",
+    );
+
+    assert!(
+        finding.message.contains("`WorkKind`"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn two_paths_that_end_alike_clash_in_the_cli() {
+    let demo = with_second_operation(&fixture("demo.yaml"), "/v1/demo/other/rows", "getOtherRows");
+
+    // The CLI's table lists the paths in order: `/v1/demo/rows` is the one it cannot reach.
+    let finding = single(
+        &check_demo(&demo),
+        Rule::CliCommandClash,
+        "demo.yaml",
+        OPERATION,
+    );
+
+    assert!(
+        finding.message.contains("`ingrid <domain> rows`"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
 fn a_default_response_with_another_body_beside_a_success_is_reported() {
     let demo = edit(
         &fixture("demo.yaml"),
@@ -506,8 +665,13 @@ fn additional_properties_false_in_a_response_is_reported() {
 
 /// The fixture's `Row` with one more property, written as a YAML flow mapping.
 fn with_row_property(name: &str, schema: &str) -> String {
+    with_row_property_in(&fixture("demo.yaml"), name, schema)
+}
+
+/// `demo` with one more property in `Row`, after `status`.
+fn with_row_property_in(demo: &str, name: &str, schema: &str) -> String {
     edit(
-        &fixture("demo.yaml"),
+        demo,
         "        status:\n          $ref: '#/components/schemas/RowStatus'\n",
         &format!(
             "        status:\n          $ref: '#/components/schemas/RowStatus'\n        {name}: \
