@@ -1,6 +1,7 @@
 //! Forward compatibility of what a client decodes: GRTgaz adds fields and enum values without
-//! notice (INGRID.md, decision 6), and one unknown value must not fail a whole response. A
-//! `oneOf` without a discriminator is checked here too: it decodes, but loses data.
+//! notice (INGRID.md, decision 6), and one unknown value must not fail a whole response. What
+//! decodes but loses data is checked here too: a `oneOf`, and a null the generated type cannot
+//! hold.
 //!
 //! The generation keeps unknown fields (`transform.rs` adds `additionalProperties: {}`) unless
 //! a schema closes itself with `additionalProperties: false`, and it keeps unknown enum values
@@ -69,17 +70,57 @@ fn check_closed_object(schema: &Node<'_>, findings: &mut Findings) {
     }
 }
 
+/// typify makes a `oneOf` an untagged enum and never reads `discriminator` (progenitor drops
+/// it on the way). It tags an enum only when every variant is an inline object with a
+/// required one-value `enum` property, which is a closed enum: it would fail on the first
+/// kind GRTgaz adds. One object with a kind property is what decodes everything.
 fn check_one_of(schema: &Node<'_>, findings: &mut Findings) {
-    if let Some(one_of) = schema.child("oneOf")
-        && schema.value.get("discriminator").is_none()
-    {
+    if let Some(one_of) = schema.child("oneOf") {
         findings.at(
             &one_of,
-            Rule::OneOfWithoutDiscriminator,
-            "`oneOf` without a `discriminator` in a response: the generated client takes the \
-             first variant that matches and silently drops the fields of the others; add a \
-             discriminator property",
+            Rule::OneOfInResponse,
+            "`oneOf` in a response: the generated client decodes it as an untagged enum, takes \
+             the first variant that matches and silently drops the fields of the others; a \
+             `discriminator` does not change that (the generator ignores it). Use one object \
+             schema with the properties of every variant, optional, and a property whose named \
+             string enum tells the kinds apart",
         );
+    }
+}
+
+/// Checks every named schema of every file for a `nullable` the generation drops.
+///
+/// A named string schema becomes a Rust type of its own making (an open enum, `String`,
+/// `GasDay`), chosen by name: typify puts that type where the schema is used and does not look
+/// at `nullable`, so a null fails the whole response. This is reported rather than rewritten
+/// by the generation: the spec already has a plain way to say it, an optional property (left
+/// out of `required`), whose `Option` field decodes a null as `None` as well as an absence.
+pub fn check_nullable_named_schemas(resolver: &Resolver<'_>, findings: &mut Findings) {
+    for file in resolver.files() {
+        let schemas = resolver
+            .root(file)
+            .and_then(|root| root.child("components"))
+            .and_then(|components| components.child("schemas"))
+            .map(|schemas| schemas.members())
+            .unwrap_or_default();
+        for (name, schema) in schemas {
+            let is_string = schema.value.get("type").and_then(Value::as_str) == Some("string");
+            if let Some(nullable) = schema.child("nullable")
+                && nullable.value == &Value::Bool(true)
+                && is_string
+            {
+                findings.at(
+                    &nullable,
+                    Rule::NullableNamedSchema,
+                    format!(
+                        "`nullable: true` on the named schema `{name}` is dropped by the \
+                         generation: wherever it is used, the Rust type cannot hold null and a \
+                         null fails the whole response; remove it here and leave the properties \
+                         that may be null out of `required` (an optional field decodes null)"
+                    ),
+                );
+            }
+        }
     }
 }
 

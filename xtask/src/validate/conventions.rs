@@ -299,12 +299,32 @@ fn check_properties<'a>(resolver: &Resolver<'a>, schema: &Node<'a>, findings: &m
     }
 }
 
-/// Decision 6: enum values in SCREAMING_SNAKE_CASE.
+/// Decision 6: enum values in SCREAMING_SNAKE_CASE, and strings in a string enum.
 fn check_enum_values(schema: &Node<'_>, findings: &mut Findings) {
     let Some(values) = schema.child("enum") else {
         return;
     };
+    let is_string = schema.value.get("type").and_then(Value::as_str) == Some("string");
     for value in values.items() {
+        if is_string && !value.value.is_string() {
+            // YAML 1.2 reads `NULL`, `~`, `TRUE`, `false`, `1` or `0.5` unquoted as another type.
+            let read_as = match value.value {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                _ => "a collection",
+            };
+            findings.at(
+                &value,
+                Rule::UnquotedEnumValue,
+                format!(
+                    "this value of a string enum is read as {read_as} (`{}`), not a string: the \
+                     generated enum leaves it out without a word; quote it",
+                    value.value
+                ),
+            );
+            continue;
+        }
         if let Some(text) = value.value.as_str()
             && !is_screaming_snake_case(text)
         {

@@ -75,13 +75,19 @@ pub enum Rule {
     /// A date-time in a path or header parameter: progenitor sends chrono's Display form,
     /// not RFC 3339.
     DateTimeOutsideQuery,
-    /// A `oneOf` without a `discriminator` in a response: the first matching variant wins and
-    /// the fields of the others are dropped silently.
-    OneOfWithoutDiscriminator,
+    /// A `oneOf` in a response, with or without a `discriminator` (which typify ignores): the
+    /// first matching variant wins and the fields of the others are dropped silently.
+    OneOfInResponse,
     /// `additionalProperties: false` in a response: any new field fails the whole response.
     ClosedObject,
     /// An enum the generation does not make forward compatible (inline, or not a string).
     ClosedEnum,
+    /// `nullable: true` on a named string schema (an enum or a plain string): the generation
+    /// maps it to a Rust type that cannot hold null, so a null fails the whole response.
+    NullableNamedSchema,
+    /// A value of a string enum that YAML reads as something else (`NULL`, `TRUE`, `~`, `1`):
+    /// the generated enum silently leaves it out.
+    UnquotedEnumValue,
     /// An operation outside `/v1/{domain}/`.
     PathOutsideDomain,
     /// An operation without the required `contractCode` query parameter.
@@ -132,9 +138,11 @@ impl Rule {
             Rule::ExplodeFalse => "explode-false",
             Rule::ParameterTypeName => "parameter-type-name",
             Rule::DateTimeOutsideQuery => "date-time-outside-query",
-            Rule::OneOfWithoutDiscriminator => "one-of-without-discriminator",
+            Rule::OneOfInResponse => "one-of-in-response",
             Rule::ClosedObject => "closed-object",
             Rule::ClosedEnum => "closed-enum",
+            Rule::NullableNamedSchema => "nullable-named-schema",
+            Rule::UnquotedEnumValue => "unquoted-enum-value",
             Rule::PathOutsideDomain => "path-outside-domain",
             Rule::MissingContractCode => "missing-contract-code",
             Rule::MissingSecurity => "missing-security",
@@ -224,6 +232,7 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
     }
     cycles::check(&resolver, &mut findings);
     closed::check(&resolver, &mut findings);
+    closed::check_nullable_named_schemas(&resolver, &mut findings);
     examples::check(&resolver, &mut findings);
     unused::check(&resolver, &mut findings);
 

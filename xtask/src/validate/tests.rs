@@ -627,7 +627,7 @@ fn a_date_time_path_parameter_is_reported() {
 }
 
 #[test]
-fn a_one_of_without_discriminator_in_a_response_is_reported() {
+fn a_one_of_in_a_response_is_reported() {
     let demo = with_row_property(
         "value",
         "{description: A number or a text., oneOf: [{type: integer}, {type: string}]}",
@@ -635,9 +635,83 @@ fn a_one_of_without_discriminator_in_a_response_is_reported() {
 
     single(
         &check_demo(&demo),
-        Rule::OneOfWithoutDiscriminator,
+        Rule::OneOfInResponse,
         "demo.yaml",
         "/components/schemas/Row/properties/value/oneOf",
+    );
+}
+
+#[test]
+fn a_one_of_with_a_discriminator_is_reported_too() {
+    let demo = with_row_property(
+        "value",
+        "{description: A number or a text., oneOf: [{type: object, properties: {kind: {type: \
+         string, description: The kind.}}}, {type: object, properties: {kind: {type: string, \
+         description: The kind.}}}], discriminator: {propertyName: kind}}",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::OneOfInResponse,
+        "demo.yaml",
+        "/components/schemas/Row/properties/value/oneOf",
+    );
+
+    assert!(
+        finding.message.contains("does not change that"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
+fn nullable_on_a_named_enum_is_reported() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "      description: Maturity of the row.\n",
+        "      description: Maturity of the row.\n      nullable: true\n",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::NullableNamedSchema,
+        "demo.yaml",
+        "/components/schemas/RowStatus/nullable",
+    );
+
+    assert_eq!(
+        finding.line,
+        Some(line_of(&demo, "Maturity of the row.") + 1)
+    );
+}
+
+#[test]
+fn an_enum_value_yaml_reads_as_another_type_is_reported() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "enum: [PROVISIONAL, FINAL]",
+        "enum: [PROVISIONAL, FINAL, NULL, TRUE, 2]",
+    );
+
+    let findings = check_demo(&demo);
+
+    let pointers: Vec<(Rule, &str)> = findings
+        .iter()
+        .map(|finding| (finding.rule, finding.pointer.as_str()))
+        .collect();
+    let unquoted = Rule::UnquotedEnumValue;
+    assert_eq!(
+        pointers,
+        [
+            (unquoted, "/components/schemas/RowStatus/enum/2"),
+            (unquoted, "/components/schemas/RowStatus/enum/3"),
+            (unquoted, "/components/schemas/RowStatus/enum/4"),
+        ]
+    );
+    assert!(
+        findings[0].message.contains("read as null"),
+        "{}",
+        findings[0].message
     );
 }
 
