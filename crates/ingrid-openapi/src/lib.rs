@@ -164,7 +164,7 @@ impl SpecSet {
             let bytes = std::fs::read(&path)
                 .map_err(|error| SpecError::new(&file, "", format!("cannot read file: {error}")))?;
             let source =
-                decode_utf8(bytes).map_err(|message| SpecError::new(&file, "", message))?;
+                decode_utf8(bytes).map_err(|error| SpecError::new(&file, "", error.to_string()))?;
             sources.push((file, source));
         }
         Self::from_sources(sources)
@@ -259,22 +259,35 @@ pub fn without_byte_order_mark(source: &str) -> &str {
     source.strip_prefix('\u{feff}').unwrap_or(source)
 }
 
-/// The text of a spec file, or what is wrong with its encoding and where: the specs are UTF-8.
-pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
+/// Where a spec file stops being UTF-8, which the specs are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not UTF-8: byte 0x{byte:02X} at line {line}, column {column} (counted in bytes) is not \
+     valid UTF-8; save the file as UTF-8"
+)]
+pub struct NotUtf8 {
+    /// The first byte that is not valid.
+    pub byte: u8,
+    /// 1-based line of that byte.
+    pub line: usize,
+    /// 1-based column of that byte, in bytes.
+    pub column: usize,
+}
+
+/// The text of a spec file, or where its encoding goes wrong.
+pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, NotUtf8> {
     String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
-        let column = valid
-            .iter()
-            .rev()
-            .take_while(|byte| **byte != b'\n')
-            .count()
-            + 1;
-        let byte = error.as_bytes()[valid.len()];
-        format!(
-            "not UTF-8: byte 0x{byte:02X} at line {line}, column {column} (counted in bytes) \
-             is not valid UTF-8; save the file as UTF-8"
-        )
+        NotUtf8 {
+            byte: error.as_bytes()[valid.len()],
+            line: valid.iter().filter(|byte| **byte == b'\n').count() + 1,
+            column: valid
+                .iter()
+                .rev()
+                .take_while(|byte| **byte != b'\n')
+                .count()
+                + 1,
+        }
     })
 }
 
@@ -712,8 +725,10 @@ components:
     fn a_byte_that_is_not_utf8_is_located_by_line_and_column() {
         let bytes = b"openapi: 3.0.3\ninfo:\n  title: caf\xe9\n".to_vec();
 
-        let message = decode_utf8(bytes).unwrap_err();
+        let error = decode_utf8(bytes).unwrap_err();
 
+        assert_eq!((error.byte, error.line, error.column), (0xE9, 3, 13));
+        let message = error.to_string();
         assert!(
             message.contains("byte 0xE9 at line 3, column 13"),
             "{message}"

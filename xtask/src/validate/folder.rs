@@ -22,8 +22,9 @@ pub struct SpecFolder {
     lines: BTreeMap<String, LineIndex>,
     /// A finding for every file that is not a YAML mapping.
     pub unreadable: Vec<Finding>,
-    /// A finding for every key written twice in one mapping of a readable file.
-    pub duplicate_keys: Vec<Finding>,
+    /// A finding for every key of a readable file that the loader reads otherwise than it
+    /// is written: a key written twice in one mapping, a merge key.
+    pub key_findings: Vec<Finding>,
 }
 
 impl SpecFolder {
@@ -42,17 +43,30 @@ impl SpecFolder {
         paths.sort();
 
         let mut sources = Vec::with_capacity(paths.len());
+        let mut not_utf8 = Vec::new();
         for path in paths {
             let name = path
                 .file_name()
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            let source = std::fs::read_to_string(&path)
+            let bytes = std::fs::read(&path)
                 .map_err(|error| format!("cannot read {display}/{name}: {error}"))?;
-            sources.push((name, source));
+            // A file that is not UTF-8 is a finding of its own: the others are still checked.
+            match ingrid_openapi::decode_utf8(bytes) {
+                Ok(source) => sources.push((name, source)),
+                Err(error) => not_utf8.push(Finding {
+                    file: name,
+                    pointer: String::new(),
+                    line: Some(error.line),
+                    rule: Rule::InvalidYaml,
+                    message: error.to_string(),
+                }),
+            }
         }
-        Ok(Self::from_sources(display, sources))
+        let mut folder = Self::from_sources(display, sources);
+        folder.unreadable.extend(not_utf8);
+        Ok(folder)
     }
 
     /// Builds a folder from `(file name, YAML source)` pairs.
@@ -66,17 +80,19 @@ impl SpecFolder {
             documents: BTreeMap::new(),
             lines: BTreeMap::new(),
             unreadable: Vec::new(),
-            duplicate_keys: Vec::new(),
+            key_findings: Vec::new(),
         };
         for (name, source) in sources {
-            let (name, source) = (name.as_ref(), source.as_ref());
+            let name = name.as_ref();
+            let source = ingrid_openapi::without_byte_order_mark(source.as_ref());
             let index = LineIndex::parse(source);
             match Document::parse(name, source) {
                 Ok(document) => {
                     // Both parsers accepted the file, or only serde_yaml did: then there are
                     // no line numbers, but the findings still have their pointers.
                     let index = index.unwrap_or_default();
-                    folder.duplicate_keys.extend(duplicate_keys(name, &index));
+                    folder.key_findings.extend(duplicate_keys(name, &index));
+                    folder.key_findings.extend(merge_keys(name, &index));
                     folder.lines.insert(name.to_owned(), index);
                     folder.documents.insert(name.to_owned(), document);
                 }
@@ -142,6 +158,21 @@ fn duplicate_keys<'a>(file: &'a str, index: &'a LineIndex) -> impl Iterator<Item
              dropped without a word; merge the two",
             duplicate.key, duplicate.first_line
         ),
+    })
+}
+
+/// A finding for every YAML merge key (`<<: *base`): serde_yaml does not apply them, so the
+/// members the key would bring in are missing and a member named `<<` is there instead.
+fn merge_keys<'a>(file: &'a str, index: &'a LineIndex) -> impl Iterator<Item = Finding> + 'a {
+    index.merge_keys().iter().map(move |merge| Finding {
+        file: file.to_owned(),
+        pointer: merge.pointer.clone(),
+        line: Some(merge.line),
+        rule: Rule::MergeKey,
+        message: "a YAML merge key (`<<`): the spec loader does not apply merge keys, so the \
+                  members it should bring in are missing and a member named `<<` is read \
+                  instead; write the members out, or use a `$ref`"
+            .to_owned(),
     })
 }
 

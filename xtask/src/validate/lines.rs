@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use ingrid_openapi::escape_pointer;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Where each node of one YAML document starts.
 #[derive(Debug, Default)]
@@ -20,6 +20,17 @@ pub struct LineIndex {
     lines: HashMap<String, usize>,
     /// Every second (third, ...) occurrence of a key, in the order of the file.
     duplicates: Vec<DuplicateKey>,
+    /// Every merge key (`<<`), in the order of the file.
+    merge_keys: Vec<MergeKey>,
+}
+
+/// A YAML merge key (`<<: *base`), which the spec loader does not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeKey {
+    /// JSON pointer of the member it makes (`/components/schemas/Row/<<`).
+    pub pointer: String,
+    /// 1-based line of the key.
+    pub line: usize,
 }
 
 /// A key written again in a mapping that already has it.
@@ -53,12 +64,18 @@ impl LineIndex {
         Ok(Self {
             lines: builder.lines,
             duplicates: builder.duplicates,
+            merge_keys: builder.merge_keys,
         })
     }
 
     /// The keys written more than once in one mapping.
     pub fn duplicates(&self) -> &[DuplicateKey] {
         &self.duplicates
+    }
+
+    /// The merge keys of the file.
+    pub fn merge_keys(&self) -> &[MergeKey] {
+        &self.merge_keys
     }
 
     /// The line of `pointer`, or of its nearest ancestor that the file contains (a finding
@@ -95,6 +112,7 @@ enum Frame {
 struct Builder {
     lines: HashMap<String, usize>,
     duplicates: Vec<DuplicateKey>,
+    merge_keys: Vec<MergeKey>,
     stack: Vec<Frame>,
     /// Set once the first document is complete; later documents are ignored.
     done: bool,
@@ -139,11 +157,18 @@ impl MarkedEventReceiver for Builder {
             return;
         }
         match event {
-            Event::Scalar(value, ..) => match self.next_pointer() {
+            Event::Scalar(value, style, ..) => match self.next_pointer() {
                 None => {
                     // A mapping key: its value's pointer is known from now on.
                     if let Some(Frame::Mapping { pointer, key, seen }) = self.stack.last_mut() {
                         let entry = format!("{pointer}/{}", escape_pointer(&value));
+                        // Quoted, `'<<'` is an ordinary key.
+                        if value == "<<" && style == TScalarStyle::Plain {
+                            self.merge_keys.push(MergeKey {
+                                pointer: entry.clone(),
+                                line: mark.line(),
+                            });
+                        }
                         if let Some(first_line) = seen.get(&value) {
                             self.duplicates.push(DuplicateKey {
                                 mapping: pointer.clone(),

@@ -38,6 +38,9 @@ pub enum Rule {
     /// A key written twice in one mapping: the loader keeps the last value and drops the
     /// first without a word.
     DuplicateKey,
+    /// A YAML merge key (`<<: *base`): the loader does not apply it, and the members it should
+    /// bring in are missing.
+    MergeKey,
     /// `openapi` is not 3.0.x: progenitor reads 3.0 only.
     OpenApiVersion,
     /// A `$ref` leads nowhere, or has a shape the bundler cannot copy.
@@ -123,6 +126,7 @@ impl Rule {
         match self {
             Rule::InvalidYaml => "invalid-yaml",
             Rule::DuplicateKey => "duplicate-key",
+            Rule::MergeKey => "merge-key",
             Rule::OpenApiVersion => "openapi-version",
             Rule::UnresolvedReference => "unresolved-reference",
             Rule::ReferenceCycle => "reference-cycle",
@@ -218,7 +222,7 @@ pub fn check(folder: &SpecFolder, only: &BTreeSet<String>) -> Vec<Finding> {
     let resolver = Resolver::new(folder);
     let set = folder.spec_set();
     let mut findings = Findings {
-        list: [&folder.unreadable[..], &folder.duplicate_keys[..]].concat(),
+        list: [&folder.unreadable[..], &folder.key_findings[..]].concat(),
     };
 
     for file in folder.documents.keys() {

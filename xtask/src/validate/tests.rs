@@ -150,6 +150,62 @@ fn a_key_written_twice_is_reported_at_its_second_line_and_the_file_is_still_chec
 }
 
 #[test]
+fn a_merge_key_is_reported_at_its_line() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "      description: Maturity of the row.\n",
+        "      description: Maturity of the row.\n      <<: {example: FINAL}\n",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::MergeKey,
+        "demo.yaml",
+        "/components/schemas/RowStatus/<<",
+    );
+
+    assert_eq!(finding.line, Some(line_of(&demo, "<<:")));
+}
+
+#[test]
+fn a_byte_order_mark_is_no_problem() {
+    let demo = format!("\u{feff}{}", fixture("demo.yaml"));
+
+    let findings = check_demo(&demo);
+
+    assert_eq!(findings, []);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_a_finding_and_the_others_are_still_checked() {
+    let dir = std::env::temp_dir().join(format!("xtask-not-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let common = edit(&fixture("common.yaml"), "openapi: 3.0.3", "openapi: 3.1.0");
+    std::fs::write(dir.join("common.yaml"), common).unwrap();
+    let mut demo = fixture("demo.yaml").into_bytes();
+    demo.extend(b"# caf\xe9\n");
+    std::fs::write(dir.join("demo.yaml"), demo).unwrap();
+
+    let folder = SpecFolder::load(&dir, "fixtures");
+
+    std::fs::remove_dir_all(&dir).unwrap();
+    let findings = check(&folder.unwrap(), &BTreeSet::new());
+    let rules: Vec<(Rule, &str, Option<usize>)> = findings
+        .iter()
+        .map(|finding| (finding.rule, finding.file.as_str(), finding.line))
+        .collect();
+    let last_line = fixture("demo.yaml").lines().count() + 1;
+    assert_eq!(
+        rules,
+        [
+            (Rule::OpenApiVersion, "common.yaml", Some(1)),
+            (Rule::InvalidYaml, "demo.yaml", Some(last_line)),
+        ]
+    );
+    assert!(findings[1].message.contains("not UTF-8"), "{findings:#?}");
+}
+
+#[test]
 fn openapi_3_1_is_refused() {
     let demo = edit(&fixture("demo.yaml"), "openapi: 3.0.3", "openapi: 3.1.0");
 
