@@ -207,6 +207,8 @@ struct ValidateTarget {
 }
 
 /// Groups the command line's files and folders by folder; none means the workspace's spec/.
+/// A folder named in two ways (`spec` and `./spec`) is checked once, and a folder named as a
+/// whole is reported on whole, whichever of its files are named too.
 fn validate_targets(root: &Path, specs: &[PathBuf]) -> Result<Vec<ValidateTarget>, String> {
     if specs.is_empty() {
         return Ok(vec![ValidateTarget {
@@ -216,11 +218,19 @@ fn validate_targets(root: &Path, specs: &[PathBuf]) -> Result<Vec<ValidateTarget
         }]);
     }
 
-    let mut by_dir: BTreeMap<PathBuf, ValidateTarget> = BTreeMap::new();
+    // By canonical folder: the target, and whether the folder was named as a whole.
+    let mut by_dir: BTreeMap<PathBuf, (ValidateTarget, bool)> = BTreeMap::new();
     for spec in specs {
         let (dir, file) = if spec.is_dir() {
             (spec.clone(), None)
         } else if spec.is_file() {
+            if !is_spec_file(spec) {
+                return Err(format!(
+                    "{} is not a spec file: specs are the `.yaml` and `.yml` files (lower case) \
+                     of a folder, the only files validate reads",
+                    spec.display()
+                ));
+            }
             let parent = spec.parent().unwrap_or(Path::new("")).to_path_buf();
             let name = spec
                 .file_name()
@@ -238,20 +248,39 @@ fn validate_targets(root: &Path, specs: &[PathBuf]) -> Result<Vec<ValidateTarget
         } else {
             dir
         };
-        let target = by_dir.entry(dir.clone()).or_insert_with(|| ValidateTarget {
-            dir,
-            display,
-            only: BTreeSet::new(),
+        let canonical = std::fs::canonicalize(&dir)
+            .map_err(|error| format!("cannot read the spec folder {display}: {error}"))?;
+
+        let (target, whole) = by_dir.entry(canonical).or_insert_with(|| {
+            let target = ValidateTarget {
+                dir,
+                display,
+                only: BTreeSet::new(),
+            };
+            (target, false)
         });
         match file {
             Some(name) => {
                 target.only.insert(name);
             }
-            // A folder named as a whole reports on all its files.
-            None => target.only.clear(),
+            None => *whole = true,
         }
     }
-    Ok(by_dir.into_values().collect())
+    Ok(by_dir
+        .into_values()
+        .map(|(mut target, whole)| {
+            if whole {
+                target.only.clear();
+            }
+            target
+        })
+        .collect())
+}
+
+/// Whether `path` is a file a spec folder is read for.
+fn is_spec_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension == "yaml" || extension == "yml")
 }
 
 fn run_validate(

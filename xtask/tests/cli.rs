@@ -135,3 +135,57 @@ fn a_missing_spec_path_is_an_error_not_a_panic() {
         "{errors}"
     );
 }
+
+#[test]
+fn a_file_that_is_not_a_spec_is_refused_instead_of_ignored() {
+    let dir = broken_copy("json", "common.yaml", "openapi: 3.0.3", "openapi: 3.0.3");
+    std::fs::write(dir.join("broken.json"), "{").unwrap();
+    std::fs::write(dir.join("broken.YAML"), "- not a spec").unwrap();
+
+    let json = xtask(&["validate", dir.join("broken.json").to_str().unwrap()]);
+    let upper = xtask(&["validate", dir.join("broken.YAML").to_str().unwrap()]);
+
+    std::fs::remove_dir_all(&dir).unwrap();
+    for output in [json, upper] {
+        let errors = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{errors}");
+        assert!(errors.contains("is not a spec file"), "{errors}");
+        assert_eq!(stdout(&output), "");
+    }
+}
+
+#[test]
+fn a_folder_named_beside_one_of_its_files_is_reported_whole() {
+    let dir = broken_copy(
+        "whole",
+        "allocations.yaml",
+        "      operationId: getDailyExceeding\n",
+        "",
+    );
+
+    let output = xtask(&[
+        "validate",
+        dir.to_str().unwrap(),
+        dir.join("balancing.yaml").to_str().unwrap(),
+    ]);
+
+    let text = stdout(&output);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("error[missing-operation-id]"), "{text}");
+}
+
+#[test]
+fn a_folder_named_twice_is_checked_once() {
+    let specs = workspace_specs();
+
+    let once = xtask(&["validate", specs.to_str().unwrap()]);
+    let twice = xtask(&[
+        "validate",
+        specs.to_str().unwrap(),
+        specs.join(".").to_str().unwrap(),
+    ]);
+
+    assert!(twice.status.success(), "{}", stdout(&twice));
+    assert_eq!(stdout(&twice), stdout(&once));
+}
