@@ -130,6 +130,14 @@ fn check_security<'a>(
     };
 
     for requirement in requirements.items() {
+        if requirement.members().is_empty() {
+            findings.at(
+                &requirement,
+                Rule::MissingSecurity,
+                "an empty security requirement (`{}`) lets the operations it applies to be \
+                 called without authentication; remove it",
+            );
+        }
         for (scheme, _) in requirement.members() {
             let declared = root
                 .child("components")

@@ -929,6 +929,28 @@ fn an_operation_without_security_is_reported() {
 }
 
 #[test]
+fn an_empty_security_requirement_is_reported() {
+    let demo = edit(
+        &fixture("demo.yaml"),
+        "  - ingridProduction: []\n",
+        "  - ingridProduction: []\n  - {}\n",
+    );
+
+    let finding = single(
+        &check_demo(&demo),
+        Rule::MissingSecurity,
+        "demo.yaml",
+        "/security/1",
+    );
+
+    assert!(
+        finding.message.contains("without authentication"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
 fn a_security_requirement_naming_an_undeclared_scheme_is_reported() {
     let demo = edit(
         &fixture("demo.yaml"),
