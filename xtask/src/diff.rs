@@ -15,6 +15,8 @@ use std::process::Command;
 use ingrid_openapi::{COMMON_FILE, SpecSet, merge_all_of, operations};
 use serde_json::Value;
 
+use crate::rust_names::{self, Case};
+
 /// How a change affects code written against the previous version of a crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Impact {
@@ -78,7 +80,7 @@ impl CrateDiff {
 pub fn compare(old: &SpecSet, new: &SpecSet) -> Result<Vec<CrateDiff>, String> {
     let mut diffs = Vec::new();
 
-    let shared = |set: &SpecSet| -> Result<Option<Value>, String> {
+    let shared = |set: &SpecSet| -> Result<Option<Bundled>, String> {
         match set.get(COMMON_FILE) {
             Some(_) => Ok(Some(bundled(set, COMMON_FILE)?)),
             None => Ok(None),
@@ -96,7 +98,7 @@ pub fn compare(old: &SpecSet, new: &SpecSet) -> Result<Vec<CrateDiff>, String> {
         .map(|document| document.file.clone())
         .collect();
     for file in domains {
-        let side = |set: &SpecSet| -> Result<Option<Value>, String> {
+        let side = |set: &SpecSet| -> Result<Option<Bundled>, String> {
             match set.get(&file).filter(|document| document.has_operations()) {
                 Some(_) => Ok(Some(bundled(set, &file)?)),
                 None => Ok(None),
@@ -112,14 +114,22 @@ pub fn compare(old: &SpecSet, new: &SpecSet) -> Result<Vec<CrateDiff>, String> {
     Ok(diffs)
 }
 
-fn bundled(set: &SpecSet, file: &str) -> Result<Value, String> {
-    let mut bundle = set
-        .bundle(file)
-        .map_err(|error| format!("spec/{error}"))?
-        .value;
+/// One crate's spec as the generation sees it.
+struct Bundled {
+    /// The bundle, `allOf` envelopes merged.
+    spec: Value,
+    /// The schemas that come from common.yaml: in a domain crate, they are `ingrid_types`'s
+    /// types, not the crate's own.
+    shared: BTreeSet<String>,
+}
+
+fn bundled(set: &SpecSet, file: &str) -> Result<Bundled, String> {
+    let bundle = set.bundle(file).map_err(|error| format!("spec/{error}"))?;
+    let shared = bundle.schemas_from(COMMON_FILE);
+    let mut spec = bundle.value;
     // The generation merges `allOf` envelopes into one type; compare what it generates.
-    merge_all_of(&mut bundle);
-    Ok(bundle)
+    merge_all_of(&mut spec);
+    Ok(Bundled { spec, shared })
 }
 
 fn sorted(mut changes: Vec<Change>) -> Vec<Change> {
@@ -132,33 +142,53 @@ fn sorted(mut changes: Vec<Change>) -> Vec<Change> {
     changes
 }
 
-fn compare_crate(old: &Option<Value>, new: &Option<Value>) -> Vec<Change> {
+fn compare_crate(old: &Option<Bundled>, new: &Option<Bundled>) -> Vec<Change> {
     match (old, new) {
         (None, None) => Vec::new(),
         (Some(_), None) => vec![Change::breaking("the crate's spec was removed")],
         (None, Some(_)) => vec![Change::additive("new crate")],
         (Some(old), Some(new)) => {
             let mut changes = Vec::new();
-            compare_operations(old, new, &mut changes);
+            compare_operations(&old.spec, &new.spec, &mut changes);
             compare_named_schemas(old, new, &mut changes);
             changes
         }
     }
 }
 
-/// Operations by what names their method: the operationId, else method and path.
-fn operations_by_name(spec: &Value) -> BTreeMap<String, (String, &Value)> {
+/// An operation as the builder sees it.
+struct OperationSide<'a> {
+    /// How messages name it: the operationId, else method and path.
+    label: String,
+    /// `GET /v1/x/y`.
+    route: String,
+    operation: &'a Value,
+    /// The path item, whose parameters apply too.
+    path_item: &'a Value,
+}
+
+/// Operations by the Rust method they generate: two operationIds that differ only in case
+/// are one method, so changing the case changes nothing for users.
+fn operations_by_name(spec: &Value) -> BTreeMap<String, OperationSide<'_>> {
     operations(spec)
         .into_iter()
         .map(|operation| {
-            let name = operation
-                .operation_id()
-                .map(str::to_owned)
-                .unwrap_or_else(|| {
-                    format!("{} {}", operation.method.to_uppercase(), operation.path)
-                });
             let route = format!("{} {}", operation.method.to_uppercase(), operation.path);
-            (name, (route, operation.operation))
+            let (key, label) = match operation.operation_id() {
+                Some(id) => (rust_names::progenitor(id, Case::Snake), id.to_owned()),
+                None => (route.clone(), route.clone()),
+            };
+            let path_item = spec
+                .get("paths")
+                .and_then(|paths| paths.get(operation.path))
+                .unwrap_or(&Value::Null);
+            let side = OperationSide {
+                label,
+                route,
+                operation: operation.operation,
+                path_item,
+            };
+            (key, side)
         })
         .collect()
 }
@@ -167,37 +197,40 @@ fn compare_operations(old_spec: &Value, new_spec: &Value, changes: &mut Vec<Chan
     let old = operations_by_name(old_spec);
     let new = operations_by_name(new_spec);
 
-    for (name, (route, _)) in &old {
-        if !new.contains_key(name) {
+    for (key, before) in &old {
+        if !new.contains_key(key) {
             changes.push(Change::breaking(format!(
-                "operation `{name}` ({route}) removed"
+                "operation `{}` ({}) removed",
+                before.label, before.route
             )));
         }
     }
-    for (name, (route, new_operation)) in &new {
-        let Some((old_route, old_operation)) = old.get(name) else {
+    for (key, after) in &new {
+        let (name, route) = (&after.label, &after.route);
+        let Some(before) = old.get(key) else {
             changes.push(Change::additive(format!(
                 "operation `{name}` ({route}) added"
             )));
             continue;
         };
-        if old_route != route {
+        if before.route != *route {
             changes.push(Change::breaking(format!(
-                "operation `{name}` moved from {old_route} to {route}: old servers and mocks \
-                 no longer match"
+                "operation `{name}` moved from {} to {route}: old servers and mocks no longer \
+                 match",
+                before.route
             )));
         }
         let specs = Specs {
             old: old_spec,
             new: new_spec,
         };
-        compare_parameters(&specs, name, old_operation, new_operation, changes);
+        compare_parameters(&specs, name, before, after, changes);
 
         // TODO(#3): error responses are not compared (a status added or removed, another
         // problem schema): they change the error type of the generated method, but every
         // domain shares common.yaml's responses today, so no change has happened to test it on.
-        let old_success = success_schema(old_spec, old_operation);
-        let new_success = success_schema(new_spec, new_operation);
+        let old_success = success_schema(old_spec, before.operation);
+        let new_success = success_schema(new_spec, after.operation);
         match (old_success, new_success) {
             (Some(old_schema), Some(new_schema)) => compare_schema(
                 &specs,
@@ -255,11 +288,12 @@ struct Parameter<'a> {
     schema: &'a Value,
 }
 
-fn parameters_of<'a>(spec: &'a Value, operation: &'a Value) -> BTreeMap<String, Parameter<'a>> {
-    operation
-        .get("parameters")
-        .and_then(Value::as_array)
+/// The parameters of an operation: its path item's, replaced by its own of the same name and
+/// place, as OpenAPI (and progenitor) combine them.
+fn parameters_of<'a>(spec: &'a Value, side: &OperationSide<'a>) -> BTreeMap<String, Parameter<'a>> {
+    [side.path_item, side.operation]
         .into_iter()
+        .filter_map(|owner| owner.get("parameters").and_then(Value::as_array))
         .flatten()
         .map(|parameter| resolve(spec, parameter))
         .filter_map(|parameter| {
@@ -279,8 +313,8 @@ fn parameters_of<'a>(spec: &'a Value, operation: &'a Value) -> BTreeMap<String, 
 fn compare_parameters(
     specs: &Specs<'_>,
     operation: &str,
-    old_operation: &Value,
-    new_operation: &Value,
+    old_operation: &OperationSide<'_>,
+    new_operation: &OperationSide<'_>,
     changes: &mut Vec<Change>,
 ) {
     let old = parameters_of(specs.old, old_operation);
@@ -317,37 +351,64 @@ fn compare_parameters(
     }
 }
 
-/// The named schemas of the bundles: each is one Rust type of the crate.
-fn compare_named_schemas(old: &Value, new: &Value, changes: &mut Vec<Change>) {
+/// The named schemas of the bundles: each is one Rust type, of the crate or of
+/// `ingrid_types`, except the plain strings, which are `String`.
+fn compare_named_schemas(old: &Bundled, new: &Bundled, changes: &mut Vec<Change>) {
     let names = |spec: &Value| -> BTreeMap<String, Value> {
         spec.pointer("/components/schemas")
             .and_then(Value::as_object)
             .map(|schemas| schemas.clone().into_iter().collect())
             .unwrap_or_default()
     };
-    let (old_schemas, new_schemas) = (names(old), names(new));
-    let specs = Specs { old, new };
+    let (old_schemas, new_schemas) = (names(&old.spec), names(&new.spec));
+    let specs = Specs {
+        old: &old.spec,
+        new: &new.spec,
+    };
 
-    for name in old_schemas
-        .keys()
-        .filter(|name| !new_schemas.contains_key(*name))
+    for (name, _) in old_schemas
+        .iter()
+        .filter(|(name, schema)| !new_schemas.contains_key(*name) && !is_plain_string(schema))
     {
         changes.push(Change::breaking(format!("type `{name}` removed")));
     }
     for (name, schema) in &new_schemas {
-        match old_schemas.get(name) {
-            None => changes.push(Change::additive(format!("type `{name}` added"))),
-            Some(before) => {
-                compare_schema(&specs, name, before, schema, changes);
+        let Some(before) = old_schemas.get(name) else {
+            if !is_plain_string(schema) {
+                changes.push(Change::additive(format!("type `{name}` added")));
             }
+            continue;
+        };
+        let (was_shared, is_shared) = (old.shared.contains(name), new.shared.contains(name));
+        if was_shared != is_shared && !(is_plain_string(before) && is_plain_string(schema)) {
+            let (from, to) = if is_shared {
+                ("this crate", "ingrid-types")
+            } else {
+                ("ingrid-types", "this crate")
+            };
+            changes.push(Change::breaking(format!(
+                "type `{name}` moved from {from} to {to}: code that names it by its old path \
+                 no longer compiles"
+            )));
         }
+        compare_schema(&specs, name, before, schema, changes);
     }
+}
+
+/// Whether the generation maps the named schema to `String` (`generate::plain_strings`; the
+/// `pattern` it drops first does not count).
+fn is_plain_string(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("enum").is_none()
+        && schema.get("format").is_none()
 }
 
 /// What decides a schema's Rust type, short of its members.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Shape {
     kind: String,
+    /// An `enum` makes a string an enum type instead of `String`.
+    enumerated: bool,
     format: Option<String>,
     nullable: bool,
     /// `minimum: 0` makes an integer unsigned (`u64`): see PROGENITOR.md.
@@ -367,6 +428,7 @@ impl Shape {
                     .get("minimum")
                     .and_then(Value::as_f64)
                     .is_some_and(|minimum| minimum >= 0.0),
+            enumerated: kind == "string" && schema.get("enum").is_some(),
             kind,
             format: schema
                 .get("format")
@@ -383,6 +445,9 @@ impl fmt::Display for Shape {
             f.write_str("unsigned ")?;
         }
         f.write_str(&self.kind)?;
+        if self.enumerated {
+            f.write_str(" enum")?;
+        }
         if let Some(format) = &self.format {
             write!(f, " ({format})")?;
         }
@@ -401,6 +466,37 @@ fn reference_name(schema: &Value) -> Option<&str> {
         .strip_prefix("#/components/schemas/")
 }
 
+/// The type-`string` schema every plain-string schema stands for.
+static PLAIN_STRING: std::sync::LazyLock<Value> =
+    std::sync::LazyLock::new(|| serde_json::json!({"type": "string"}));
+
+/// `schema` as far as its Rust type goes: a lone `allOf` member (`description` + `allOf:
+/// [$ref]`) is that member.
+fn without_lone_all_of(schema: &Value) -> &Value {
+    let mut current = schema;
+    for _ in 0..32 {
+        let lone_member = current
+            .get("allOf")
+            .and_then(Value::as_array)
+            .filter(|members| members.len() == 1)
+            .filter(|_| current.get("type").is_none() && current.get("properties").is_none());
+        match lone_member {
+            Some(members) => current = &members[0],
+            None => break,
+        }
+    }
+    current
+}
+
+/// A reference to a plain-string schema is `String`, as an inline `type: string` is.
+fn as_plain_string<'a>(spec: &Value, schema: &'a Value) -> &'a Value {
+    if reference_name(schema).is_some() && is_plain_string(resolve(spec, schema)) {
+        &PLAIN_STRING
+    } else {
+        schema
+    }
+}
+
 /// Compares two schemas at `path` (how messages name it). Named schemas are compared once, on
 /// their own, so a reference to the same name ends the comparison here.
 fn compare_schema(
@@ -410,8 +506,17 @@ fn compare_schema(
     new: &Value,
     changes: &mut Vec<Change>,
 ) {
+    let (old, new) = (without_lone_all_of(old), without_lone_all_of(new));
+    // The same name on both sides: the named schema is compared on its own.
+    if reference_name(old).is_some() && reference_name(old) == reference_name(new) {
+        return;
+    }
+
+    let (old, new) = (
+        as_plain_string(specs.old, old),
+        as_plain_string(specs.new, new),
+    );
     match (reference_name(old), reference_name(new)) {
-        (Some(before), Some(after)) if before == after => return,
         (Some(before), Some(after)) => {
             changes.push(Change::breaking(format!(
                 "`{path}`: type `{before}` replaced by `{after}`"
@@ -456,6 +561,40 @@ fn compare_schema(
             && after.is_object()
         {
             compare_schema(specs, &format!("{path}{suffix}"), before, after, changes);
+        }
+    }
+    compare_compositions(specs, path, old, new, changes);
+}
+
+/// The members of `allOf`, `anyOf` and `oneOf` that the merging of envelopes left: each is
+/// part of the type, so each is compared with the member at its place.
+fn compare_compositions(
+    specs: &Specs<'_>,
+    path: &str,
+    old: &Value,
+    new: &Value,
+    changes: &mut Vec<Change>,
+) {
+    for combinator in ["allOf", "anyOf", "oneOf"] {
+        let members = |schema: &Value| -> Vec<Value> {
+            schema
+                .get(combinator)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (before, after) = (members(old), members(new));
+        if before.len() != after.len() {
+            changes.push(Change::breaking(format!(
+                "`{path}`: `{combinator}` changed from {} to {} members",
+                before.len(),
+                after.len()
+            )));
+            continue;
+        }
+        for (index, (before, after)) in before.iter().zip(&after).enumerate() {
+            let member_path = format!("{path}.{combinator}[{index}]");
+            compare_schema(specs, &member_path, before, after, changes);
         }
     }
 }
@@ -589,6 +728,15 @@ pub fn default_base(root: &Path) -> Result<String, String> {
             return Ok(base.trim().to_owned());
         }
     }
+    let shallow = git(root, &["rev-parse", "--is-shallow-repository"])
+        .is_ok_and(|answer| answer.trim() == "true");
+    if shallow {
+        return Err(
+            "this clone is shallow: the history to find the merge base with `main` is \
+                    missing; fetch it (`git fetch --unshallow`) or pass --base REV"
+                .to_owned(),
+        );
+    }
     Err("no `main` or `origin/main` to find the merge base with; pass --base REV".to_owned())
 }
 
@@ -640,7 +788,8 @@ pub fn render(diffs: &[CrateDiff], base: &str, version: &str, format: Format) ->
         None => "no change".to_owned(),
         Some(impact) => format!("{impact}: {version} → {}", bump(version, impact)),
     };
-    let short_base = &base[..base.len().min(12)];
+    // Counted in characters: a branch name may be anything, and a byte index could cut one.
+    let short_base: String = base.chars().take(12).collect();
     let mut out = String::new();
 
     match format {
@@ -944,6 +1093,196 @@ components:
                  `Option`)",
             ]
         );
+    }
+
+    #[test]
+    fn a_required_parameter_added_to_the_path_item_is_breaking() {
+        let old = domain(ROW, "");
+        let text = old.get("d.yaml").unwrap().source.replace(
+            "  /v1/d/rows:\n",
+            "  /v1/d/rows:\n    parameters:\n      - {name: pointCode, in: query, required: true, \
+             schema: {type: string}}\n",
+        );
+        let new = SpecSet::from_sources([
+            (
+                "common.yaml",
+                old.get("common.yaml").unwrap().source.as_str(),
+            ),
+            ("d.yaml", text.as_str()),
+        ])
+        .unwrap();
+
+        let changes = domain_changes(&old, &new);
+
+        assert_eq!(
+            changes,
+            ["breaking: `getRows`: required query parameter `pointCode` added"]
+        );
+    }
+
+    #[test]
+    fn a_plain_string_schema_given_an_enum_is_breaking() {
+        let old = specs_at(workspace_root(), "HEAD").unwrap();
+        let new = head_specs_with(
+            "common.yaml",
+            "for the PEG.\n      example: EG001F\n",
+            "for the PEG.\n      example: EG001F\n      enum: [EG001F]\n",
+        );
+
+        let diffs = compare(&old, &new).unwrap();
+
+        let types = diffs
+            .iter()
+            .find(|diff| diff.krate == "ingrid-types")
+            .unwrap();
+        assert_eq!(
+            types.changes,
+            [Change::breaking(
+                "`PointCode`: type changed from string to string enum"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_lone_all_of_member_is_compared_as_the_type_it_is() {
+        let schemas = "\n    GasDay: {type: string, format: date}\n    Direction: {type: \
+                       string, enum: [ENTRY]}";
+        let row = |target: &str| {
+            format!(
+                "{ROW}\n        day: {{description: A day., allOf: [{{$ref: \
+                 '#/components/schemas/{target}'}}]}}{schemas}"
+            )
+        };
+        let old = domain(&row("GasDay"), "");
+        let new = domain(&row("Direction"), "");
+
+        let changes = domain_changes(&old, &new);
+
+        assert_eq!(
+            changes,
+            ["breaking: `Row.day`: type `GasDay` replaced by `Direction`"]
+        );
+    }
+
+    #[test]
+    fn a_schema_moved_to_common_yaml_leaves_its_domain_crate() {
+        let old = specs_at(workspace_root(), "HEAD").unwrap();
+        let domain = old.get("maintenance-schedule.yaml").unwrap().source.clone();
+        let start = domain.find("    MaintenanceStatus:\n").unwrap();
+        let end = domain[start..].find("      example: PLANNED\n").unwrap() + start + 23;
+        let moved = &domain[start..end];
+        let sources: Vec<(String, String)> = old
+            .documents()
+            .map(|document| {
+                let source = match document.file.as_str() {
+                    "maintenance-schedule.yaml" => domain.replace(moved, "").replace(
+                        "'#/components/schemas/MaintenanceStatus'",
+                        "'common.yaml#/components/schemas/MaintenanceStatus'",
+                    ),
+                    "common.yaml" => {
+                        document
+                            .source
+                            .replacen("  schemas:\n", &format!("  schemas:\n{moved}"), 1)
+                    }
+                    _ => document.source.clone(),
+                };
+                (document.file.clone(), source)
+            })
+            .collect();
+        let new = SpecSet::from_sources(sources).unwrap();
+
+        let changes = changed(&compare(&old, &new).unwrap());
+
+        assert_eq!(
+            changes,
+            [
+                (
+                    "ingrid-types".to_owned(),
+                    vec!["additive: type `MaintenanceStatus` added".to_owned()]
+                ),
+                (
+                    "ingrid-maintenance-schedule".to_owned(),
+                    vec![
+                        "breaking: type `MaintenanceStatus` moved from this crate to \
+                         ingrid-types: code that names it by its old path no longer compiles"
+                            .to_owned()
+                    ]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_keeps_the_rust_api_is_no_change() {
+        let old = domain(
+            &format!("{ROW}\n        code: {{type: string}}\n    Code: {{type: string}}"),
+            "",
+        );
+        let text = old
+            .get("d.yaml")
+            .unwrap()
+            .source
+            .replace("operationId: getRows", "operationId: GetRows")
+            .replace(
+                "        code: {type: string}",
+                "        code: {$ref: '#/components/schemas/Code'}",
+            );
+        let new = SpecSet::from_sources([
+            (
+                "common.yaml",
+                old.get("common.yaml").unwrap().source.as_str(),
+            ),
+            ("d.yaml", text.as_str()),
+        ])
+        .unwrap();
+
+        let changes = domain_changes(&old, &new);
+
+        assert_eq!(changes, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_base_of_any_characters_is_shortened_without_panicking() {
+        let diffs = [CrateDiff {
+            krate: "ingrid-types".to_owned(),
+            spec: "common.yaml".to_owned(),
+            changes: Vec::new(),
+        }];
+
+        let text = render(&diffs, "aéééééééééééééé", "0.1.0", Format::Text);
+
+        assert!(
+            text.starts_with("API changes of spec/ since aééééééééééé:"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_shallow_clone_is_named_as_the_reason_for_no_merge_base() {
+        let clone = std::env::temp_dir().join(format!("xtask-shallow-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&clone);
+        let source = format!(
+            "file://{}",
+            workspace_root().canonicalize().unwrap().display()
+        );
+        let cloned = Command::new("git")
+            .args(["clone", "--quiet", "--depth", "1", &source])
+            .arg(&clone)
+            .status()
+            .unwrap();
+        assert!(cloned.success());
+        // Only the commit of HEAD, as a CI checkout of a pull request has it: no branch left
+        // whatever the branch the workspace is on.
+        git(&clone, &["checkout", "--quiet", "--detach"]).unwrap();
+        let refs = git(&clone, &["for-each-ref", "--format=%(refname)"]).unwrap();
+        for name in refs.lines() {
+            git(&clone, &["update-ref", "-d", name]).unwrap();
+        }
+
+        let error = default_base(&clone).unwrap_err();
+
+        std::fs::remove_dir_all(&clone).unwrap();
+        assert!(error.contains("this clone is shallow"), "{error}");
     }
 
     #[test]
