@@ -1169,7 +1169,8 @@ components:
         let old = specs_at(workspace_root(), "HEAD").unwrap();
         let domain = old.get("maintenance-schedule.yaml").unwrap().source.clone();
         let start = domain.find("    MaintenanceStatus:\n").unwrap();
-        let end = domain[start..].find("      example: PLANNED\n").unwrap() + start + 23;
+        let last_line = "      example: PLANNED\n";
+        let end = start + domain[start..].find(last_line).unwrap() + last_line.len();
         let moved = &domain[start..end];
         let sources: Vec<(String, String)> = old
             .documents()
