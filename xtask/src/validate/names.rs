@@ -92,8 +92,8 @@ fn check_operation<'a>(
             &written,
             Rule::RustNameClash,
             format!(
-                "parameter `{name}` of {} gets the builder setter `{setter}`, the same as {problem}: \
-                 the crate would not compile; rename the parameter",
+                "parameter `{name}` of {} gets the builder setter `{setter}`, the same as \
+                 {problem}: the crate would not compile; rename the parameter",
                 operation.label()
             ),
         );

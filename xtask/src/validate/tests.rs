@@ -293,8 +293,8 @@ fn an_all_of_that_refers_to_itself_is_a_cycle() {
     let demo = edit(
         &demo,
         "    RowStatus:\n",
-        "    Loop:\n      description: A loop.\n      allOf: [{$ref: '#/components/schemas/Loop'}]\n\
-         \x20   RowStatus:\n",
+        "    Loop:\n      description: A loop.\n      allOf: [{$ref: \
+         '#/components/schemas/Loop'}]\n    RowStatus:\n",
     );
 
     let finding = single(
