@@ -383,9 +383,11 @@ async fn sandbox_serve_answers_a_client_until_it_is_stopped() {
 }
 
 /// Runs `ingrid sandbox serve` on a free port with these variables and extra arguments, and
-/// stops it once it listens, or after five seconds if it never does; returns its output and
-/// whether it listened.
+/// stops it once it has listened and logged what it serves, or after ten seconds; returns its
+/// output and whether it listened.
 fn sandbox_serve_with(vars: &[(&str, &str)], extra_args: &[&str]) -> (Output, bool) {
+    use std::io::BufRead;
+
     // A free port: bind to port 0, note the port, release it for the child.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -403,22 +405,42 @@ fn sandbox_serve_with(vars: &[(&str, &str)], extra_args: &[&str]) -> (Output, bo
         .spawn()
         .unwrap();
 
-    let address = format!("127.0.0.1:{port}");
-    let mut listened = false;
-    for _ in 0..100 {
-        if child.try_wait().unwrap().is_some() {
-            break;
+    // The log is read as it comes: the sandbox logs its faults after it starts listening, so
+    // a connection alone does not say the log is complete.
+    let (lines, logged) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
         }
-        if std::net::TcpStream::connect(&address).is_ok() {
-            listened = true;
+    });
+    let address = format!("127.0.0.1:{port}");
+    let mut log = String::new();
+    let mut listened = false;
+    for _ in 0..200 {
+        while let Ok(line) = logged.try_recv() {
+            log.push_str(&line);
+            log.push('\n');
+        }
+        listened = listened || std::net::TcpStream::connect(&address).is_ok();
+        let serving = log.lines().any(|line| line.contains(" serving "));
+        if (listened && serving) || child.try_wait().unwrap().is_some() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+
     if child.try_wait().unwrap().is_none() {
         child.kill().unwrap();
     }
-    (child.wait_with_output().unwrap(), listened)
+    let mut output = child.wait_with_output().unwrap();
+    reader.join().unwrap();
+    log.extend(logged.try_iter().map(|line| line + "\n"));
+    output.stderr = log.into_bytes();
+    (output, listened)
 }
 
 #[test]
