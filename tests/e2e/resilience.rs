@@ -458,5 +458,64 @@ async fn a_huge_error_body_is_read_only_in_part_and_quoted_briefly() {
     let message = error.to_string();
     assert_eq!(error.status(), Some(400));
     assert!(message.len() < 600, "{} bytes", message.len());
-    assert!(message.contains("bytes or more"), "{message}");
+    assert!(message.contains("more than 65536 bytes"), "{message}");
+}
+
+/// A runtime on paused time that runs only while the test drives it, as a program that keeps
+/// one runtime and calls `block_on` once per call does.
+fn paused_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_token_request_stranded_on_a_runtime_nobody_drives_is_replaced() {
+    let server_runtime = paused_runtime();
+    let token = json!({"access_token": TOKEN, "expires_in": 7200}).to_string();
+    let page = empty_page().to_string();
+    let (token_server, api) = server_runtime.block_on(async {
+        let token_server =
+            support::raw_server(Duration::ZERO, vec![Some(raw_answer("200 OK", &token))]).await;
+        let api = support::raw_server(Duration::ZERO, vec![Some(raw_answer("200 OK", &page))]);
+        (token_server, api.await)
+    });
+    let ingrid = support::client_at(&api.url, &format!("{}/oauth2/token", token_server.url));
+
+    // A call on another runtime starts the token request and gives up on it; that runtime is
+    // then never driven again, so the request never moves.
+    let stranded = paused_runtime();
+    let gave_up = stranded.block_on(async {
+        tokio::time::timeout(Duration::from_secs(1), daily_allocations(&ingrid)).await
+    });
+    assert!(gave_up.is_err(), "the first call was meant to give up");
+
+    let result = server_runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(600), daily_allocations(&ingrid)).await
+    });
+
+    assert!(matches!(result, Ok(Ok(()))), "{result:?}");
+    assert_eq!(token_server.connections.load(Ordering::SeqCst), 2);
+    drop(stranded);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_client_stops_asking_for_tokens() {
+    let unavailable =
+        "HTTP/1.1 503 Service Unavailable\r\nretry-after: 60\r\ncontent-length: 2\r\n\
+                       connection: close\r\n\r\n{}"
+            .to_owned();
+    let token_server = support::raw_server(Duration::ZERO, vec![Some(unavailable)]).await;
+    let api = support::raw_server(Duration::ZERO, vec![None]).await;
+    let ingrid = support::client_at(&api.url, &format!("{}/oauth2/token", token_server.url));
+    let gave_up = tokio::time::timeout(Duration::from_secs(1), daily_allocations(&ingrid)).await;
+    assert!(gave_up.is_err(), "the call was meant to give up");
+    let asked = token_server.connections.load(Ordering::SeqCst);
+
+    drop(ingrid);
+    tokio::time::sleep(Duration::from_secs(300)).await;
+
+    assert_eq!(token_server.connections.load(Ordering::SeqCst), asked);
 }

@@ -23,7 +23,8 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{AuthError, ERROR_BODY_LIMIT, excerpt};
+use crate::error::AuthError;
+use crate::quote::{ERROR_BODY_LIMIT, Secrets};
 use crate::transport::{RetryPolicy, is_retryable_failure, read_at_most, retry_after};
 
 /// The lifetime assumed when the token endpoint does not say (`expires_in` missing).
@@ -114,9 +115,13 @@ impl TokenEndpoint {
     /// A token, retrying a 429, a 5xx, `temporarily_unavailable` and connection failures after
     /// the endpoint's `Retry-After` or the backoff of the retry policy; `sent_at` is when the
     /// successful request was sent.
-    async fn fetch_with_retries(&self) -> Result<(TokenResponse, Instant), AuthError> {
+    async fn fetch_with_retries(
+        &self,
+        progress: &Progress,
+    ) -> Result<(TokenResponse, Instant), AuthError> {
         let mut attempt = 1;
         loop {
+            progress.expect_within(self.timeout);
             let failure = match self.fetch().await {
                 Ok(token) => return Ok(token),
                 Err(failure) => failure,
@@ -144,6 +149,7 @@ impl TokenEndpoint {
                 error = %failure.error,
                 "retrying the token request"
             );
+            progress.expect_within(delay);
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
@@ -182,8 +188,7 @@ impl TokenEndpoint {
 
         // A misbehaving endpoint may echo the request: never repeat the credentials.
         let secrets = self.secrets();
-        let secrets = secrets.each_ref().map(String::as_str);
-        let clean = |text: &[u8]| excerpt(text, &secrets);
+        let clean = |text: &[u8]| secrets.excerpt(text);
         let rejection: Option<StandardErrorResponse<BasicErrorResponseType>> =
             serde_json::from_slice(&body).ok();
         let error = match rejection {
@@ -213,7 +218,7 @@ impl TokenEndpoint {
             reason,
         };
 
-        if body.len() >= ERROR_BODY_LIMIT {
+        if body.len() > ERROR_BODY_LIMIT {
             return Err(refuse(format!(
                 "the answer is larger than {ERROR_BODY_LIMIT} bytes"
             )));
@@ -245,26 +250,21 @@ impl TokenEndpoint {
         match token.token_type.as_deref().map(str::trim) {
             Some(kind) if !kind.eq_ignore_ascii_case("bearer") => Err(refuse(format!(
                 "token_type `{}` is not Bearer",
-                excerpt(
-                    kind.as_bytes(),
-                    &self.secrets().each_ref().map(String::as_str)
-                )
+                self.secrets().excerpt(kind.as_bytes())
             ))),
             _ => Ok(token),
         }
     }
 
-    /// What must never be quoted from the endpoint's answers: the client secret, raw and as
-    /// JSON escapes it, and the Basic value that carries it.
-    fn secrets(&self) -> [String; 3] {
+    /// What must never be quoted from the endpoint's answers: the client secret and the Basic
+    /// value that carries it.
+    fn secrets(&self) -> Secrets {
         use base64::Engine;
 
         let secret = self.client_secret.secret();
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{secret}", self.client_id.as_str()));
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        let json = json.trim_matches('"').to_owned();
-        [basic, secret.clone(), json]
+        Secrets::new([basic.as_str(), secret.as_str()])
     }
 }
 
@@ -294,6 +294,14 @@ pub(crate) struct CachedToken {
 
 type Flight = Shared<BoxFuture<'static, Result<CachedToken, Arc<AuthError>>>>;
 
+/// How many token requests one call starts at most, when the one it waited for was stopped
+/// (its runtime shut down) or stalled (its runtime not driven).
+const FLIGHTS_PER_CALL: usize = 3;
+
+/// How late a token request may be heard of before it counts as stalled, beyond its own
+/// timeout or backoff: slack for a busy runtime.
+const PROGRESS_GRACE: Duration = Duration::from_secs(1);
+
 /// The token request under way, run by a task of its own so that it finishes even when every
 /// caller waiting for it gives up (a timeout, a `select!`, a dropped future).
 struct Running {
@@ -301,6 +309,35 @@ struct Running {
     /// Tells whether the task is over: one that is over while still listed here ended without
     /// storing its outcome (it panicked, or its runtime was shut down).
     task: tokio::task::AbortHandle,
+    progress: Arc<Progress>,
+}
+
+/// By when a token request must next be heard of: answered, or on to its next attempt.
+///
+/// The task runs on the runtime of the call that started it. If that runtime is not driven
+/// (a program that runs one `block_on` per call, and sits idle between calls), the task does
+/// not move, and its own timeout cannot fire; a caller that finds it overdue starts another.
+#[derive(Debug)]
+struct Progress(Mutex<Instant>);
+
+impl Progress {
+    fn new() -> Self {
+        Self(Mutex::new(Instant::now() + PROGRESS_GRACE))
+    }
+
+    /// The request is next heard of within `span` (its timeout, or a backoff).
+    fn expect_within(&self, span: Duration) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) =
+            Instant::now() + span + PROGRESS_GRACE;
+    }
+
+    fn deadline(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn is_overdue(&self) -> bool {
+        Instant::now() >= self.deadline()
+    }
 }
 
 #[derive(Default)]
@@ -313,12 +350,20 @@ struct State {
 }
 
 impl State {
-    /// The token request under way, unless its task ended without a word.
-    fn running_flight(&self) -> Option<Flight> {
-        self.running
-            .as_ref()
-            .filter(|running| !running.task.is_finished())
-            .map(|running| running.flight.clone())
+    /// The token request under way and its progress, unless its task ended without a word or
+    /// stalled; a stalled one is stopped.
+    fn running_flight(&mut self) -> Option<(Flight, Arc<Progress>)> {
+        let running = self.running.as_ref()?;
+        if running.task.is_finished() {
+            return None;
+        }
+        if running.progress.is_overdue() {
+            tracing::debug!("a token request made no progress (its runtime is not driven)");
+            running.task.abort();
+            self.running = None;
+            return None;
+        }
+        Some((running.flight.clone(), Arc::clone(&running.progress)))
     }
 }
 
@@ -382,38 +427,56 @@ impl TokenCache {
     }
 
     async fn get(&self, wait_for_refresh: bool) -> Result<AccessToken, Arc<AuthError>> {
-        let (flight, fallback) = {
-            let mut state = self.inner.state();
-            let now = Instant::now();
+        let mut last_error = None;
 
-            match &state.current {
-                Some(cached) if now < cached.refresh_at => return Ok(cached.token.clone()),
-                Some(cached) if now < cached.expires_at => {
-                    let token = cached.token.clone();
-                    let backing_off = state.next_refresh_attempt.is_some_and(|at| now < at);
-                    let flight = match state.running_flight() {
-                        Some(flight) => Some(flight),
-                        None if backing_off => None,
-                        None => Some(self.start_flight(&mut state)),
-                    };
-                    match flight {
-                        // Its task stores the new token; nobody else needs to wait for it.
-                        Some(flight) if wait_for_refresh => (flight, Some(token)),
-                        _ => return Ok(token),
+        for _ in 0..FLIGHTS_PER_CALL {
+            let (flight, progress, fallback) = {
+                let mut state = self.inner.state();
+                let now = Instant::now();
+
+                match state.current.clone() {
+                    Some(cached) if now < cached.refresh_at => return Ok(cached.token),
+                    Some(cached) if now < cached.expires_at => {
+                        let backing_off = state.next_refresh_attempt.is_some_and(|at| now < at);
+                        let flight = match state.running_flight() {
+                            Some(flight) => Some(flight),
+                            None if backing_off => None,
+                            None => Some(self.start_flight(&mut state)),
+                        };
+                        match flight {
+                            // Its task stores the new token; nobody else needs to wait for it.
+                            Some((flight, progress)) if wait_for_refresh => {
+                                (flight, progress, Some(cached.token))
+                            }
+                            _ => return Ok(cached.token),
+                        }
+                    }
+                    _ => {
+                        let (flight, progress) = match state.running_flight() {
+                            Some(flight) => flight,
+                            None => self.start_flight(&mut state),
+                        };
+                        (flight, progress, None)
                     }
                 }
-                _ => match state.running_flight() {
-                    Some(flight) => (flight, None),
-                    None => (self.start_flight(&mut state), None),
-                },
-            }
-        };
+            };
 
-        match (flight.await, fallback) {
-            (Ok(cached), _) => Ok(cached.token),
-            (Err(_), Some(still_valid)) => Ok(still_valid),
-            (Err(error), None) => Err(error),
+            let error = match wait_for(flight, &progress).await {
+                Ok(cached) => return Ok(cached.token),
+                Err(error) => error,
+            };
+            if let Some(still_valid) = fallback {
+                return Ok(still_valid);
+            }
+            // A request stopped with another runtime, or stalled on it: try again on ours.
+            let gone = matches!(error.as_ref(), AuthError::Interrupted(_));
+            last_error = Some(error);
+            if !gone {
+                break;
+            }
         }
+
+        Err(last_error.expect("the loop runs at least once"))
     }
 
     /// Forgets `rejected` if it is still the current token, so that the next call fetches a
@@ -431,12 +494,21 @@ impl TokenCache {
         }
     }
 
+    /// Stops the token request under way, if any: nobody will use what it brings.
+    pub fn stop(&self) {
+        if let Some(running) = self.inner.state().running.take() {
+            running.task.abort();
+        }
+    }
+
     /// Starts the token request that `state` shares from now on, on a task of its own.
-    fn start_flight(&self, state: &mut State) -> Flight {
+    fn start_flight(&self, state: &mut State) -> (Flight, Arc<Progress>) {
         let refreshing = state.current.is_some();
+        let progress = Arc::new(Progress::new());
         let inner = Arc::clone(&self.inner);
+        let task_progress = Arc::clone(&progress);
         let task = tokio::spawn(
-            async move { inner.fetch_and_store(refreshing).await }
+            async move { inner.fetch_and_store(refreshing, &task_progress).await }
                 .instrument(tracing::Span::current()),
         );
         let abort = task.abort_handle();
@@ -451,15 +523,38 @@ impl TokenCache {
         state.running = Some(Running {
             flight: flight.clone(),
             task: abort,
+            progress: Arc::clone(&progress),
         });
-        flight
+        (flight, progress)
+    }
+}
+
+/// The outcome of `flight`, or an [`AuthError::Interrupted`] once it is overdue: a request
+/// that is not driven would otherwise be waited for forever.
+async fn wait_for(flight: Flight, progress: &Progress) -> Result<CachedToken, Arc<AuthError>> {
+    loop {
+        let deadline = progress.deadline();
+        if let Ok(result) = tokio::time::timeout_at(deadline, flight.clone()).await {
+            return result;
+        }
+        // The deadline moves on with every attempt; only one that stays passed is a stall.
+        if progress.is_overdue() {
+            return Err(Arc::new(AuthError::Interrupted(
+                "the token request made no progress: the runtime running it is not being driven"
+                    .to_owned(),
+            )));
+        }
     }
 }
 
 impl Inner {
     /// Runs once per flight, on its own task: fetches, then updates the shared state.
-    async fn fetch_and_store(&self, refreshing: bool) -> Result<CachedToken, Arc<AuthError>> {
-        let result = self.endpoint.fetch_with_retries().await;
+    async fn fetch_and_store(
+        &self,
+        refreshing: bool,
+        progress: &Progress,
+    ) -> Result<CachedToken, Arc<AuthError>> {
+        let result = self.endpoint.fetch_with_retries(progress).await;
         let jitter = rand::random::<f64>();
 
         let mut state = self.state();

@@ -7,21 +7,10 @@ use ingrid_types::Problem;
 use serde::de::DeserializeOwned;
 
 use crate::call::Ledger;
-
-/// The longest piece of a response body an error quotes.
-const EXCERPT_BYTES: usize = 300;
-
-/// The most of an error body that is read; the rest is not waited for. A problem or an RFC 6749
-/// error is a few hundred bytes; a gateway that answers with a whole file must not make the
-/// client read it.
-pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+use crate::quote::{ERROR_BODY_LIMIT, Secrets, cut, one_line};
 
 /// The longest server message (a problem's title and detail) an error's `Display` repeats.
 const MESSAGE_BYTES: usize = 1000;
-
-/// How far into a body secrets are looked for before an excerpt is cut from it: far enough
-/// that whitespace folded away by [`one_line`] still leaves a full excerpt.
-const EXCERPT_WINDOW: usize = 16 * 1024;
 
 /// Everything a call through [`Ingrid`](crate::Ingrid) can fail with, by category.
 ///
@@ -43,7 +32,8 @@ pub enum Error {
     #[error("{0}")]
     Api(Box<ApiError>),
 
-    /// The request timed out (a timeout is not retried: the server may still be working).
+    /// The request timed out: once sent (not retried, as the server may still be working on
+    /// it), or while connecting, on every attempt.
     #[error("{}", .0.describe("timed out"))]
     Timeout(#[source] Box<TransportError>),
 
@@ -312,10 +302,9 @@ impl Error {
             tokens,
             ..
         } = ledger;
-        let secrets: Vec<&str> = tokens.iter().map(|token| token.secret().as_str()).collect();
-        let redact = |text: String| redacted(text, &secrets);
+        let secrets = Secrets::new(tokens.iter().map(|token| token.secret().as_str()));
         let api = |status: u16, problem: Option<Problem>, excerpt: Option<String>| {
-            let problem = problem.map(|problem| redacted_problem(problem, &secrets));
+            let problem = problem.map(|problem| secrets.redact_problem(problem));
             let error = Box::new(ApiError {
                 status,
                 problem,
@@ -369,7 +358,7 @@ impl Error {
                     Ok(body) => api(
                         status,
                         serde_json::from_slice::<Problem>(&body).ok(),
-                        Some(excerpt(&body, &secrets)),
+                        Some(secrets.excerpt(&body)),
                     ),
                     Err(error) => transport(error),
                 }
@@ -379,8 +368,8 @@ impl Error {
                 Self::Decode(Box::new(DecodeError {
                     operation,
                     path,
-                    message: redact(error.to_string()),
-                    excerpt: excerpt(&body, &secrets),
+                    message: secrets.redact(error.to_string()),
+                    excerpt: secrets.excerpt(&body),
                 }))
             }
             ClientError::CommunicationError(error)
@@ -490,55 +479,6 @@ fn readable(message: &str) -> String {
     }
 }
 
-/// The shortest secret looked for in text. A real client secret or token is far longer; a
-/// shorter one would be found inside ordinary words, garbling the message and, by where the
-/// markers fall, telling the reader what the secret is.
-const SHORTEST_REDACTED: usize = 8;
-
-/// `text` with every one of `secrets` (of at least [`SHORTEST_REDACTED`] bytes) replaced by a
-/// marker, in one pass: the longest secret wins where two start at the same place, and a
-/// marker is never searched again.
-pub(crate) fn redacted(text: String, secrets: &[&str]) -> String {
-    let mut needles: Vec<&str> = secrets
-        .iter()
-        .copied()
-        .filter(|secret| secret.len() >= SHORTEST_REDACTED)
-        .collect();
-    needles.sort_by_key(|needle| std::cmp::Reverse(needle.len()));
-    needles.dedup();
-    if !needles.iter().any(|needle| text.contains(needle)) {
-        return text;
-    }
-
-    let mut cleaned = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(character) = rest.chars().next() {
-        match needles.iter().find(|needle| rest.starts_with(**needle)) {
-            Some(needle) => {
-                cleaned.push_str("[redacted]");
-                rest = &rest[needle.len()..];
-            }
-            None => {
-                cleaned.push(character);
-                rest = &rest[character.len_utf8()..];
-            }
-        }
-    }
-    cleaned
-}
-
-/// `problem` with every one of `secrets` replaced by a marker, wherever the server put it.
-fn redacted_problem(problem: Problem, secrets: &[&str]) -> Problem {
-    let Ok(text) = serde_json::to_string(&problem) else {
-        return problem;
-    };
-    let cleaned = redacted(text.clone(), secrets);
-    if cleaned == text {
-        return problem;
-    }
-    serde_json::from_str(&cleaned).unwrap_or(problem)
-}
-
 /// Decodes `body` again as `T`, tracking the path, to say where the first decode stopped.
 fn json_path_of_failure<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -569,76 +509,6 @@ fn full_cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-/// `text` on one line, without control characters (a server's text may carry terminal
-/// escapes or line breaks).
-pub(crate) fn one_line(text: &str) -> String {
-    let printable: String = text
-        .chars()
-        .map(|character| {
-            if character.is_control() {
-                ' '
-            } else {
-                character
-            }
-        })
-        .collect();
-    printable.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The start of a body as text on one line, without any of `secrets`, cut on a character
-/// boundary.
-///
-/// Secrets are replaced before the text is cut, so that a cut never leaves the first half of
-/// one. Only the first [`EXCERPT_WINDOW`] bytes are looked at: a large body costs no more than
-/// a small one.
-pub(crate) fn excerpt(body: &[u8], secrets: &[&str]) -> String {
-    let window = &body[..body.len().min(EXCERPT_WINDOW)];
-    let mut text = redacted(String::from_utf8_lossy(window).into_owned(), secrets);
-
-    // A secret may straddle the end of the window: drop what could be its first half.
-    if window.len() < body.len() {
-        let longest = secrets.iter().map(|secret| secret.len()).max().unwrap_or(0);
-        let mut end = text.len().saturating_sub(longest);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-
-    let mut text = one_line(&text);
-    if !truncate(&mut text, EXCERPT_BYTES) && window.len() == body.len() {
-        return text;
-    }
-    // A body read up to the limit may have been longer still.
-    let size = if body.len() >= ERROR_BODY_LIMIT {
-        "or more"
-    } else {
-        "in all"
-    };
-    format!("{text}... ({} bytes {size})", body.len())
-}
-
-/// `text` cut to at most `limit` bytes on a character boundary, with `...` when it was cut.
-fn cut(mut text: String, limit: usize) -> String {
-    if truncate(&mut text, limit) {
-        text.push_str("...");
-    }
-    text
-}
-
-/// Cuts `text` to at most `limit` bytes on a character boundary; whether it was longer.
-fn truncate(text: &mut String, limit: usize) -> bool {
-    if text.len() <= limit {
-        return false;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-    true
 }
 
 #[cfg(test)]
@@ -683,16 +553,6 @@ mod tests {
     }
 
     #[test]
-    fn excerpts_are_capped_on_a_character_boundary() {
-        let body = "é".repeat(400);
-
-        let cut = excerpt(body.as_bytes(), &[]);
-
-        assert!(cut.len() < 400, "{}", cut.len());
-        assert!(cut.ends_with("(800 bytes in all)"), "{cut}");
-    }
-
-    #[test]
     fn progenitor_conversion_messages_are_reworded() {
         assert_eq!(
             readable("conversion to `:: ingrid_types :: GasDay` for gas_day_from failed"),
@@ -709,37 +569,6 @@ mod tests {
     }
 
     #[test]
-    fn a_secret_across_the_cut_is_redacted_whole() {
-        let secret = "s3cr3t-token-value";
-        for padding in [EXCERPT_BYTES - 5, EXCERPT_WINDOW - 5, EXCERPT_WINDOW + 5] {
-            let body = format!("{}{secret} tail", "x".repeat(padding));
-
-            let cut = excerpt(body.as_bytes(), &[secret]);
-
-            assert!(!cut.contains("s3cr3t"), "padding {padding}: {cut}");
-        }
-    }
-
-    #[test]
-    fn redaction_keeps_words_and_codes_whole_around_secrets() {
-        let text = "invalid_client: Unknown client id or wrong client secret".to_owned();
-
-        // Too short to be looked for: the message stays readable and betrays nothing.
-        assert_eq!(redacted(text.clone(), &["e", "wrong"]), text);
-        assert_eq!(
-            redacted(
-                "a s3cr3t-value-x and s3cr3t-value".to_owned(),
-                &["s3cr3t-value", "s3cr3t-value-x", "s3cr3t-value",]
-            ),
-            "a [redacted] and [redacted]"
-        );
-        assert_eq!(
-            redacted("[redacted]".to_owned(), &["redacted"]),
-            "[[redacted]]"
-        );
-    }
-
-    #[test]
     fn a_long_server_message_is_capped() {
         let error = api(
             400,
@@ -750,14 +579,6 @@ mod tests {
 
         assert!(shown.len() < MESSAGE_BYTES + 100, "{}", shown.len());
         assert!(shown.ends_with("..."), "{shown}");
-    }
-
-    #[test]
-    fn excerpts_are_one_line() {
-        assert_eq!(
-            excerpt(b"<html>\n  <h1>Bad Gateway</h1>\n</html>\n", &[]),
-            "<html> <h1>Bad Gateway</h1> </html>"
-        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ mod auth;
 mod call;
 mod config;
 mod error;
+mod quote;
 mod transport;
 
 use std::sync::Arc;

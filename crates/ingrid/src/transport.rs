@@ -4,7 +4,8 @@
 //! Every Ingrid operation is a GET, so every request can be sent again without harm:
 //! - 429 and 503 are retried after their `Retry-After` (seconds or an HTTP date), capped;
 //! - 500, 502, 503, 504 and connections that fail or break before the answer are retried with
-//!   exponential backoff and jitter; a timeout is not (the server may still be working on it);
+//!   exponential backoff and jitter (a connect timeout included: nothing was sent); a request
+//!   that timed out once sent is not (the server may still be working on it);
 //! - a 401 means the token was revoked or expired early: that token is dropped, a new one is
 //!   fetched (once for all concurrent callers) and the request is sent once more. A second 401
 //!   is the caller's.
@@ -25,7 +26,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use crate::auth::TokenCache;
 use crate::call;
 use crate::config::AuthorizationScheme;
-use crate::error::{ERROR_BODY_LIMIT, excerpt};
+use crate::quote::{ERROR_BODY_LIMIT, Secrets};
 
 /// How failed requests are sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +199,14 @@ impl TokenHooks {
     }
 }
 
+impl Drop for TokenHooks {
+    /// The last client is gone: a token request under way would only keep sending the
+    /// credentials for nobody.
+    fn drop(&mut self) {
+        self.cache.stop();
+    }
+}
+
 /// What one call's requests have been so far: how many were sent, with which tokens.
 #[derive(Debug, Default)]
 struct Sending {
@@ -205,18 +214,21 @@ struct Sending {
     tokens: Vec<String>,
 }
 
-/// Whether a request that got no answer may be sent again: the connection failed, or broke
-/// before the answer came (reset, closed early). A timeout is not retried: the server may
-/// still be working on the request, and each attempt would wait as long again.
+/// Whether a request that got no answer may be sent again: the connection failed (a connect
+/// timeout included: nothing was sent), or broke before the answer came (reset, closed
+/// early). A request that timed out once sent is not: the server may still be working on it,
+/// and each attempt would wait as long again.
 pub(crate) fn is_retryable_failure(error: &reqwest::Error) -> bool {
     error.is_connect() || (error.is_request() && !error.is_timeout())
 }
 
-/// At most the first `limit` bytes of a body; the rest is not read.
+/// At most the first `limit` bytes of a body and one more, so that the caller can tell a body
+/// of exactly `limit` bytes from a longer one; the rest is not read.
 pub(crate) async fn read_at_most(
     mut response: reqwest::Response,
     limit: usize,
 ) -> reqwest::Result<Vec<u8>> {
+    let limit = limit + 1;
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         let room = limit - body.len();
@@ -246,7 +258,9 @@ fn retry_delay(
 /// `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        // Too many digits for a u64 is still "a very long time", which the cap then cuts.
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(seconds));
     }
     let date = httpdate::parse_http_date(value).ok()?;
@@ -288,7 +302,7 @@ impl RequestHooks for TokenHooks {
             let response = self
                 .send_with_replay(client, request, operation, &mut sending)
                 .await?;
-            let tokens: Vec<&str> = sending.tokens.iter().map(String::as_str).collect();
+            let tokens = Secrets::new(sending.tokens.iter().map(String::as_str));
             Ok(with_problem_body(response, &tokens).await)
         })
     }
@@ -298,7 +312,7 @@ impl RequestHooks for TokenHooks {
 /// [`ERROR_BODY_LIMIT`], or a JSON object with members of the wrong types), rewritten as an
 /// RFC 7807 problem with the status, its reason and the start of the body without `tokens`;
 /// any other answer as it came.
-async fn with_problem_body(response: reqwest::Response, tokens: &[&str]) -> reqwest::Response {
+async fn with_problem_body(response: reqwest::Response, tokens: &Secrets) -> reqwest::Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -307,14 +321,14 @@ async fn with_problem_body(response: reqwest::Response, tokens: &[&str]) -> reqw
     let headers = response.headers().clone();
     let (body, detail) = match read_at_most(response, ERROR_BODY_LIMIT).await {
         Ok(body) => {
-            let detail = excerpt(&body, tokens);
+            let detail = tokens.excerpt(&body);
             (body, detail)
         }
         // The status is what matters; a body that broke off is said to have.
         Err(error) => (Vec::new(), format!("the body broke off: {error}")),
     };
     // Our problem type decodes any JSON object whose members have the right types.
-    let is_problem = body.len() < ERROR_BODY_LIMIT
+    let is_problem = body.len() <= ERROR_BODY_LIMIT
         && serde_json::from_slice::<ingrid_types::Problem>(&body).is_ok();
     let body = if is_problem {
         body
@@ -369,6 +383,11 @@ mod tests {
             &policy,
         );
         let long = retry_delay(StatusCode::TOO_MANY_REQUESTS, &headers("3600"), &policy);
+        let huge = retry_delay(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers("99999999999999999999999"),
+            &policy,
+        );
         let past = retry_delay(
             StatusCode::TOO_MANY_REQUESTS,
             &headers("Thu, 01 Jan 1970 00:00:00 GMT"),
@@ -382,6 +401,7 @@ mod tests {
             "{date:?}"
         );
         assert_eq!(long, Some(Some(Duration::from_secs(60))));
+        assert_eq!(huge, Some(Some(Duration::from_secs(60))));
         assert_eq!(past, Some(Some(Duration::ZERO)));
     }
 
