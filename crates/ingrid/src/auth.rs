@@ -444,10 +444,10 @@ impl TokenCache {
                             None => Some(self.start_flight(&mut state)),
                         };
                         match flight {
-                            // Its task stores the new token; nobody else needs to wait for it.
                             Some((flight, progress)) if wait_for_refresh => {
                                 (flight, progress, Some(cached.token))
                             }
+                            // The refresh task stores the new token; no need to wait for it.
                             _ => return Ok(cached.token),
                         }
                     }
