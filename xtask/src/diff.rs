@@ -742,6 +742,18 @@ pub fn default_base(root: &Path) -> Result<String, String> {
 
 /// The spec files of `spec/` at `revision`, read with `git show`.
 pub fn specs_at(root: &Path, revision: &str) -> Result<SpecSet, String> {
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{revision}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        format!("unknown revision `{revision}`: no branch, tag or commit of that name here")
+    })?;
     let listing = git(
         root,
         &["ls-tree", "--name-only", &format!("{revision}:spec")],
@@ -875,6 +887,16 @@ mod tests {
                 (diff.krate.clone(), changes)
             })
             .collect()
+    }
+
+    #[test]
+    fn an_unknown_revision_is_named() {
+        let error = specs_at(workspace_root(), "no-such-release-tag").unwrap_err();
+
+        assert_eq!(
+            error,
+            "unknown revision `no-such-release-tag`: no branch, tag or commit of that name here"
+        );
     }
 
     #[test]
