@@ -21,18 +21,8 @@ pub fn check(resolver: &Resolver<'_>, findings: &mut Findings) {
         findings,
     };
 
-    for file in resolver.files() {
-        let Some(components) = resolver
-            .root(file)
-            .and_then(|root| root.child("components"))
-        else {
-            continue;
-        };
-        for (_, entries) in components.members() {
-            for (_, component) in entries.members() {
-                search.visit(component);
-            }
-        }
+    for (_, _, component) in resolver.components() {
+        search.visit(component);
     }
 }
 

@@ -95,6 +95,21 @@ impl<'a> Resolver<'a> {
         self.folder.documents.keys().map(String::as_str)
     }
 
+    /// Every component of every readable file (`/components/<kind>/<name>`), with its kind
+    /// and name, in file and key order.
+    pub fn components(&self) -> Vec<(&'a str, &'a str, Node<'a>)> {
+        self.files()
+            .filter_map(|file| self.root(file)?.child("components"))
+            .flat_map(|components| components.members())
+            .flat_map(|(kind, entries)| {
+                entries
+                    .members()
+                    .into_iter()
+                    .map(move |(name, component)| (kind, name, component))
+            })
+            .collect()
+    }
+
     /// Whether a file of the folder could not be read.
     pub fn has_unreadable_files(&self) -> bool {
         !self.folder.unreadable.is_empty()

@@ -18,27 +18,17 @@ pub fn check(resolver: &Resolver<'_>, findings: &mut Findings) {
     }
     let reached = reached_components(resolver);
 
-    for file in resolver.files() {
-        let Some(components) = resolver
-            .root(file)
-            .and_then(|root| root.child("components"))
-        else {
-            continue;
-        };
-        for (kind, entries) in components.members() {
-            for (name, component) in entries.members() {
-                let key = (file.to_owned(), component.pointer.clone());
-                if !reached.contains(&key) {
-                    findings.at(
-                        &component,
-                        Rule::UnusedComponent,
-                        format!(
-                            "{kind} `{name}` is used by no operation, directly or through \
-                             other components; remove it or reference it"
-                        ),
-                    );
-                }
-            }
+    for (kind, name, component) in resolver.components() {
+        let key = (component.file.to_owned(), component.pointer.clone());
+        if !reached.contains(&key) {
+            findings.at(
+                &component,
+                Rule::UnusedComponent,
+                format!(
+                    "{kind} `{name}` is used by no operation, directly or through other \
+                     components; remove it or reference it"
+                ),
+            );
         }
     }
 }
